@@ -1,0 +1,137 @@
+/**
+ * The `harbormaster` command line. Parses arguments and calls into the
+ * runtime; nothing below src/cli imports from here.
+ */
+import { Command, Option } from 'commander';
+import { createLogger } from '../observability/log.js';
+import { DEFAULT_POLICY_FILE } from '../paths.js';
+import { startServer, StartupError } from '../runtime/serve.js';
+import { runCertsGenerate } from './certs.js';
+import { runReview, type CliIO } from './review.js';
+import { runPolicies } from './policies.js';
+import { runDev } from './dev.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const stdio: CliIO = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Waits for SIGINT/SIGTERM, then runs `stop`. */
+function untilSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const handler = (): void => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      stop().then(() => resolve(0), () => resolve(1));
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
+  let code = 0;
+  const program = new Command();
+  program
+    .name('harbormaster')
+    .description('Admission webhook and addon server for tenant Kubernetes clusters')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('serve')
+    .description('run the admission webhook server')
+    .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key', 'certs')
+    .option('--port <port>', 'HTTPS port', '8443')
+    .option('--metrics-port <port>', 'plain-HTTP metrics port', '9090')
+    .option('--host <addr>', 'listen address', '0.0.0.0')
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)').conflicts('state'))
+    .option('--state <dir>', 'cluster state from manifest files, no API server')
+    .action(async (o: { config: string; certDir: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string }) => {
+      const logger = createLogger();
+      try {
+        const server = await startServer({
+          configPath: o.config,
+          certDir: o.certDir,
+          port: Number(o.port),
+          metricsPort: Number(o.metricsPort),
+          host: o.host,
+          logger,
+          ...(o.state ? { stateDir: o.state } : {}),
+          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+        });
+        code = await untilSignal(() => server.close());
+      } catch (err) {
+        io.err(`serve: ${(err as Error).message}\n`);
+        code = err instanceof StartupError ? 2 : 1;
+      }
+    });
+
+  program
+    .command('dev')
+    .description('start a local control plane with Harbormaster registered (npm start)')
+    .option('--port <port>', 'HTTPS port of the webhook server', '0')
+    .action(async (o: { port: string }) => {
+      code = await runDev({ port: Number(o.port) }, io);
+    });
+
+  program
+    .command('review')
+    .description('evaluate manifests against the policy, offline')
+    .requiredOption('-f, --file <file>', 'manifest file, - for stdin (repeatable)', collect, [])
+    .option('--operation <op>', 'CREATE, UPDATE or DELETE', 'CREATE')
+    .option('--namespace <ns>', 'namespace for objects that name none', 'default')
+    .option('--state <dir>', 'manifests of objects that already exist')
+    .option('--config <file>', 'policy file')
+    .option('--output <format>', 'text or json', 'text')
+    .action((o: { file: string[]; operation: string; namespace: string; state?: string; config?: string; output: string }) => {
+      code = runReview(o, io);
+    });
+
+  program
+    .command('policies')
+    .description('print the security-review report of the policy in force')
+    .option('--format <format>', 'md, html or json', 'md')
+    .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .action((o: { format: string; config: string }) => {
+      code = runPolicies(o, io);
+    });
+
+  const addons = program.command('addons').description('addon catalog and control through the Cluster object');
+  for (const sub of ['list', 'enable', 'disable', 'status']) {
+    addons
+      .command(sub)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        io.err(`addons ${sub}: the addon manager is not built yet (issue 7)\n`);
+        code = 2;
+      });
+  }
+
+  const certs = program.command('certs').description('webhook certificates');
+  certs
+    .command('generate')
+    .description('write a CA and a serving certificate for the webhook Service')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--service <name>', 'Service name', 'harbormaster')
+    .option('--namespace <ns>', 'Service namespace', 'harbormaster-system')
+    .option('--dns <name>', 'extra DNS SAN (repeatable)', collect, [])
+    .option('--ip <addr>', 'extra IP SAN (repeatable)', collect, [])
+    .option('--days <n>', 'validity of the serving certificate', '365')
+    .action((o: { out: string; service: string; namespace: string; dns: string[]; ip: string[]; days: string }) => {
+      code = runCertsGenerate(o, io);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 2;
+  }
+  return code;
+}

@@ -1,0 +1,114 @@
+/**
+ * Feeds the ClusterStore from the API server with list+watch informers. Each
+ * object is slimmed on arrival; Secret data is scrubbed from the informer's
+ * own cache too, so no secret material stays in memory. An informer that
+ * stops on an error is restarted with backoff (client-node informers only
+ * recover from 410 Gone by themselves).
+ */
+import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeObject } from '../admission/types.js';
+import type { Logger } from '../observability/log.js';
+import type { ClusterStore, TrackedKind } from './store.js';
+
+interface Feed {
+  kind: TrackedKind;
+  apiVersion: string;
+  path: string;
+  fieldSelector?: string;
+}
+
+/** Secret types the policies look up; data of every other type is never listed. */
+export const WATCHED_SECRET_TYPES = ['gcp-credential', 'aws-credential', 'kubernetes.io/tls'];
+
+export const FEEDS: readonly Feed[] = [
+  { kind: 'Namespace', apiVersion: 'v1', path: '/api/v1/namespaces' },
+  { kind: 'ServiceAccount', apiVersion: 'v1', path: '/api/v1/serviceaccounts' },
+  ...WATCHED_SECRET_TYPES.map((t) => ({ kind: 'Secret' as const, apiVersion: 'v1', path: '/api/v1/secrets', fieldSelector: `type=${t}` })),
+  { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services' },
+  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingresses' },
+  { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingressclasses' },
+];
+
+function scrub(obj: KubernetesObject): KubernetesObject {
+  const o = obj as KubernetesObject & { data?: unknown; stringData?: unknown };
+  delete o.data;
+  delete o.stringData;
+  if (o.metadata?.managedFields) delete o.metadata.managedFields;
+  return o;
+}
+
+export interface InformerSetOptions {
+  kubeconfig: KubeConfig;
+  store: ClusterStore;
+  logger: Logger;
+  feeds?: readonly Feed[];
+}
+
+export class InformerSet {
+  readonly #options: InformerSetOptions;
+  readonly #informers: ListWatch<KubernetesObject>[] = [];
+  readonly #synced = new Set<number>();
+  #stopped = false;
+
+  constructor(options: InformerSetOptions) {
+    this.#options = options;
+  }
+
+  /** True once every informer has completed its first list. */
+  get synced(): boolean {
+    return this.#synced.size === (this.#options.feeds ?? FEEDS).length;
+  }
+
+  /** Starts every informer. Resolves at once; `waitForSync` tells when all have listed. */
+  start(): void {
+    (this.#options.feeds ?? FEEDS).forEach((feed, i) => this.#startOne(feed, i));
+  }
+
+  /** Resolves when every informer has listed once (or rejects after `timeoutMs`). */
+  async waitForSync(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.synced) {
+      if (Date.now() > deadline) throw new Error('informers did not sync in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  #startOne(feed: Feed, index: number): void {
+    const { kubeconfig, store, logger } = this.#options;
+    const api = KubernetesObjectApi.makeApiClient(kubeconfig);
+    const list = async () => {
+      const res = await api.list(feed.apiVersion, feed.kind, undefined, undefined, undefined, undefined, feed.fieldSelector);
+      res.items = res.items.map(scrub);
+      this.#synced.add(index);
+      return res;
+    };
+    const informer = new ListWatch<KubernetesObject>(feed.path, new Watch(kubeconfig), list, false, undefined, feed.fieldSelector);
+    const upsert = (o: KubernetesObject): void => store.upsert(feed.kind, scrub(o) as KubeObject);
+    informer.on('add', upsert);
+    informer.on('update', upsert);
+    informer.on('delete', (o) => store.remove(feed.kind, o as KubeObject));
+    let backoffMs = 250;
+    const restart = (): void => {
+      if (this.#stopped) return;
+      setTimeout(() => {
+        if (!this.#stopped) informer.start().catch(restart);
+      }, backoffMs).unref();
+      backoffMs = Math.min(backoffMs * 2, 30_000);
+    };
+    // Fires when a list or watch fails; the informer has stopped and is ours to restart.
+    informer.on('error', (err) => {
+      if (this.#stopped) return;
+      logger.warn({ feed: feed.path, fieldSelector: feed.fieldSelector, err: (err as Error)?.message }, 'informer stopped; restarting');
+      restart();
+    });
+    // A watch that ends normally re-lists by itself; a successful connect resets the backoff.
+    informer.on('connect', () => { backoffMs = 250; });
+    this.#informers.push(informer);
+    informer.start().catch(restart);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#informers.map((i) => i.stop()));
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Reduces full Kubernetes objects to the slim records of view.ts. Everything
+ * not copied here is dropped as soon as an object arrives, so informer memory
+ * stays proportional to what policies read, and Secret data is never retained.
+ */
+import type { KubeObject } from '../admission/types.js';
+import type {
+  ClusterInfo, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
+} from './view.js';
+
+type Rec = Record<string, unknown>;
+
+function rec(v: unknown): Rec {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {};
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function strMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(rec(v))) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  const m = rec(o.metadata);
+  return {
+    name: str(m.name) ?? '',
+    namespace: str(m.namespace) ?? '',
+    labels: strMap(m.labels),
+    annotations: strMap(m.annotations),
+  };
+}
+
+export function slimNamespace(o: KubeObject): NamespaceInfo {
+  const m = meta(o);
+  return { name: m.name, labels: m.labels, annotations: m.annotations };
+}
+
+export function slimServiceAccount(o: KubeObject): ServiceAccountInfo {
+  const m = meta(o);
+  return { namespace: m.namespace, name: m.name, annotations: m.annotations };
+}
+
+/** Keeps name, namespace and type; `data`/`stringData` are never read. */
+export function slimSecret(o: KubeObject): SecretInfo {
+  const m = meta(o);
+  return { namespace: m.namespace, name: m.name, type: str(o.type) ?? 'Opaque' };
+}
+
+export function slimService(o: KubeObject): ServiceInfo {
+  const m = meta(o);
+  const spec = rec(o.spec);
+  const lbIP = str(spec.loadBalancerIP);
+  return {
+    namespace: m.namespace,
+    name: m.name,
+    type: str(spec.type) ?? 'ClusterIP',
+    annotations: m.annotations,
+    ...(lbIP ? { loadBalancerIP: lbIP } : {}),
+    externalIPs: arr(spec.externalIPs).filter((x): x is string => typeof x === 'string'),
+    ports: arr(spec.ports).map((p) => ({
+      port: typeof rec(p).port === 'number' ? (rec(p).port as number) : 0,
+      protocol: str(rec(p).protocol) ?? 'TCP',
+    })),
+  };
+}
+
+export function slimIngress(o: KubeObject): IngressInfo {
+  const m = meta(o);
+  const spec = rec(o.spec);
+  const cls = str(spec.ingressClassName) ?? m.annotations['kubernetes.io/ingress.class'];
+  return {
+    namespace: m.namespace,
+    name: m.name,
+    ...(cls ? { className: cls } : {}),
+    annotations: m.annotations,
+    rules: arr(spec.rules).map((r) => ({
+      host: str(rec(r).host) ?? '',
+      paths: arr(rec(rec(r).http).paths).map((p) => {
+        const pathType = str(rec(p).pathType);
+        return { path: str(rec(p).path) ?? '/', ...(pathType ? { pathType } : {}) };
+      }),
+    })),
+    tls: arr(spec.tls).map((t) => {
+      const secretName = str(rec(t).secretName);
+      return {
+        hosts: arr(rec(t).hosts).filter((h): h is string => typeof h === 'string'),
+        ...(secretName ? { secretName } : {}),
+      };
+    }),
+  };
+}
+
+export function slimIngressClass(o: KubeObject): IngressClassInfo {
+  const m = meta(o);
+  return {
+    name: m.name,
+    controller: str(rec(o.spec).controller) ?? '',
+    isDefault: m.annotations['ingressclass.kubernetes.io/is-default-class'] === 'true',
+  };
+}
+
+export function slimCluster(o: KubeObject): ClusterInfo {
+  const m = meta(o);
+  return { name: m.name, annotations: m.annotations };
+}

@@ -1,0 +1,93 @@
+/**
+ * An in-memory ClusterView: one map per kind, filled by whoever feeds it
+ * (informers or manifest files). Reads are plain map look-ups so policies stay
+ * in the microsecond range; list results are cached until the next write.
+ */
+import type { KubeObject } from '../admission/types.js';
+import {
+  slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,
+} from './slim.js';
+import type {
+  ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
+} from './view.js';
+
+/** The kinds the view tracks, and how a full object becomes a slim record. */
+export const TRACKED_KINDS = {
+  Namespace: slimNamespace,
+  ServiceAccount: slimServiceAccount,
+  Secret: slimSecret,
+  Service: slimService,
+  Ingress: slimIngress,
+  IngressClass: slimIngressClass,
+  Cluster: slimCluster,
+} as const;
+
+export type TrackedKind = keyof typeof TRACKED_KINDS;
+
+export function isTrackedKind(kind: unknown): kind is TrackedKind {
+  return typeof kind === 'string' && Object.hasOwn(TRACKED_KINDS, kind);
+}
+
+function key(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+class KindMap<T> {
+  readonly #items = new Map<string, T>();
+  #list: readonly T[] | undefined;
+  set(k: string, v: T): void { this.#items.set(k, v); this.#list = undefined; }
+  delete(k: string): void { if (this.#items.delete(k)) this.#list = undefined; }
+  get(k: string): T | undefined { return this.#items.get(k); }
+  clear(): void { this.#items.clear(); this.#list = undefined; }
+  get size(): number { return this.#items.size; }
+  list(): readonly T[] { return (this.#list ??= Object.freeze([...this.#items.values()])); }
+}
+
+export class ClusterStore implements ClusterView {
+  readonly namespaces = new KindMap<NamespaceInfo>();
+  readonly serviceAccounts = new KindMap<ServiceAccountInfo>();
+  readonly secrets = new KindMap<SecretInfo>();
+  readonly services = new KindMap<ServiceInfo>();
+  readonly ingresses = new KindMap<IngressInfo>();
+  readonly ingressClasses = new KindMap<IngressClassInfo>();
+  readonly clusters = new KindMap<ClusterInfo>();
+
+  #map(kind: TrackedKind): KindMap<unknown> {
+    switch (kind) {
+      case 'Namespace': return this.namespaces;
+      case 'ServiceAccount': return this.serviceAccounts;
+      case 'Secret': return this.secrets;
+      case 'Service': return this.services;
+      case 'Ingress': return this.ingresses;
+      case 'IngressClass': return this.ingressClasses;
+      case 'Cluster': return this.clusters;
+    }
+  }
+
+  /** Adds or replaces an object (slimmed on the way in). */
+  upsert(kind: TrackedKind, obj: KubeObject): void {
+    const slim = TRACKED_KINDS[kind](obj) as { name: string; namespace?: string };
+    if (!slim.name) return;
+    this.#map(kind).set(key(slim.namespace, slim.name), slim);
+  }
+
+  remove(kind: TrackedKind, obj: KubeObject): void {
+    const m = obj.metadata ?? {};
+    if (typeof m.name === 'string') this.#map(kind).delete(key(m.namespace, m.name));
+  }
+
+  /** Empties one kind, before an informer relists it. */
+  reset(kind: TrackedKind): void {
+    this.#map(kind).clear();
+  }
+
+  getNamespace(name: string): NamespaceInfo | undefined { return this.namespaces.get(name); }
+  getServiceAccount(namespace: string, name: string): ServiceAccountInfo | undefined {
+    return this.serviceAccounts.get(key(namespace, name));
+  }
+  getSecret(namespace: string, name: string): SecretInfo | undefined { return this.secrets.get(key(namespace, name)); }
+  listServices(): readonly ServiceInfo[] { return this.services.list(); }
+  listIngresses(): readonly IngressInfo[] { return this.ingresses.list(); }
+  listIngressClasses(): readonly IngressClassInfo[] { return this.ingressClasses.list(); }
+  getCluster(): ClusterInfo | undefined { return this.clusters.list()[0]; }
+}

@@ -1,0 +1,76 @@
+/**
+ * The read-only view of cluster state that policies consult. It holds only the
+ * fields policies need; Secrets are known by namespace, name and type only, so
+ * secret material is never kept in memory. The same view is fed by informers
+ * (`serve --kubeconfig`) or by manifest files (`review --state`,
+ * `serve --state`), which is why offline results match the cluster's.
+ */
+
+export interface NamespaceInfo {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export interface ServiceAccountInfo {
+  namespace: string;
+  name: string;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export interface SecretInfo {
+  namespace: string;
+  name: string;
+  type: string;
+}
+
+export interface ServicePortInfo {
+  port: number;
+  protocol: string;
+}
+
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  type: string;
+  annotations: Readonly<Record<string, string>>;
+  loadBalancerIP?: string;
+  externalIPs: readonly string[];
+  ports: readonly ServicePortInfo[];
+}
+
+export interface IngressPathInfo {
+  path: string;
+  pathType?: string;
+}
+
+export interface IngressInfo {
+  namespace: string;
+  name: string;
+  className?: string;
+  annotations: Readonly<Record<string, string>>;
+  rules: ReadonlyArray<{ host: string; paths: readonly IngressPathInfo[] }>;
+  tls: ReadonlyArray<{ hosts: readonly string[]; secretName?: string }>;
+}
+
+export interface IngressClassInfo {
+  name: string;
+  controller: string;
+  isDefault: boolean;
+}
+
+export interface ClusterInfo {
+  name: string;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export interface ClusterView {
+  getNamespace(name: string): NamespaceInfo | undefined;
+  getServiceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
+  getSecret(namespace: string, name: string): SecretInfo | undefined;
+  listServices(): readonly ServiceInfo[];
+  listIngresses(): readonly IngressInfo[];
+  listIngressClasses(): readonly IngressClassInfo[];
+  /** The tenant cluster's `Cluster` object (there is one per cluster). */
+  getCluster(): ClusterInfo | undefined;
+}

@@ -1,0 +1,115 @@
+/**
+ * Loading the policy file: YAML → JSON Schema validation (every error, by
+ * path) → semantic checks the schema cannot express → defaults filled in.
+ * Never throws for bad content: returns the list of problems instead, so the
+ * caller decides (exit at start, keep the last good config on reload).
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import ipaddr from 'ipaddr.js';
+import { parseDocument } from 'yaml';
+import { policySchema } from './schema.js';
+import type { PolicyConfig } from './types.js';
+
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'harbormaster-system'];
+
+/** The server's ServiceAccount, and the controllers that delete a terminating namespace's objects. */
+export const DEFAULT_TRUSTED_WRITERS = [
+  'system:serviceaccount:harbormaster-system:harbormaster',
+  'system:serviceaccount:kube-system:namespace-controller',
+  'system:serviceaccount:kube-system:generic-garbage-collector',
+];
+
+export interface ConfigProblem {
+  /** JSON pointer of the offending value, `/` for the document. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: PolicyConfig } | { ok: false; problems: ConfigProblem[] };
+
+type Validator = ReturnType<Ajv['compile']>;
+let compiled: Validator | undefined;
+
+/** Compiled on first use, not at import time. */
+function validator(): Validator {
+  // strictRequired is off: `required: ['default']` names a key matched by additionalProperties.
+  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(policySchema);
+  return compiled;
+}
+
+function describe(e: ErrorObject): ConfigProblem {
+  const base = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return { path: `${e.instancePath}/${extra}`, message: 'unknown field' };
+  }
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return { path: `${e.instancePath}/${missing}`, message: 'required field is missing' };
+  }
+  return { path: base, message: e.message ?? e.keyword };
+}
+
+/** Checks the schema cannot express: CIDRs parse, at most one default class. */
+function semanticProblems(c: PolicyConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  c.loadBalancer.vipPools.forEach((pool, i) => {
+    pool.cidrs.forEach((cidr, j) => {
+      try {
+        ipaddr.parseCIDR(cidr);
+      } catch {
+        problems.push({ path: `/loadBalancer/vipPools/${i}/cidrs/${j}`, message: `"${cidr}" is not a CIDR` });
+      }
+    });
+  });
+  const defaults = c.ingress.classes.filter((k) => k.default === true);
+  if (defaults.length > 1) {
+    problems.push({ path: '/ingress/classes', message: 'at most one class may be the default' });
+  }
+  return problems;
+}
+
+type RawConfig = Partial<Omit<PolicyConfig, 'resourceDefaults'>> & {
+  resourceDefaults: Partial<PolicyConfig['resourceDefaults']> & Pick<PolicyConfig['resourceDefaults'], 'profiles'>;
+};
+
+function withDefaults(raw: RawConfig): PolicyConfig {
+  return {
+    systemNamespaces: raw.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES,
+    exemptions: raw.exemptions ?? [],
+    resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },
+    loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },
+    ingress: { classes: [], ...raw.ingress },
+  };
+}
+
+/** Parses and validates policy YAML/JSON text. */
+export function parseConfig(text: string): ConfigResult {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return { ok: false, problems: doc.errors.map((e) => ({ path: '/', message: e.message.split('\n')[0] ?? 'invalid YAML' })) };
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  const validate = validator();
+  if (!validate(raw)) {
+    return { ok: false, problems: (validate.errors ?? []).map(describe) };
+  }
+  const config = withDefaults(raw as unknown as RawConfig);
+  const problems = semanticProblems(config);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+export function loadConfigFile(path: string): ConfigResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { ok: false, problems: [{ path: '/', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }] };
+  }
+  return parseConfig(text);
+}
+
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+}

@@ -1,0 +1,129 @@
+/**
+ * JSON Schema of the policy file. Every property is listed and anything else
+ * is refused (additionalProperties: false), so a typo is an error with a path
+ * rather than a setting silently ignored.
+ */
+
+const quantity = {
+  type: 'string',
+  // Kubernetes quantity grammar: sign, digits, optional fraction, optional suffix or exponent.
+  pattern: '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$',
+} as const;
+
+const resourceList = {
+  type: 'object',
+  propertyNames: { pattern: '^[a-z0-9]([-a-z0-9./]*[a-z0-9])?$' },
+  additionalProperties: quantity,
+} as const;
+
+const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } as const;
+
+export const policySchema = {
+  $id: 'https://harbormaster.io/schemas/policy.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['resourceDefaults'],
+  properties: {
+    systemNamespaces: { type: 'array', items: dnsLabel, uniqueItems: true },
+    exemptions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'namespaces'],
+        properties: {
+          rule: { type: 'string', pattern: '^[a-z0-9-]+\\.([a-z0-9-]+|\\*)$' },
+          namespaces: { type: 'array', items: dnsLabel, minItems: 1 },
+          reason: { type: 'string' },
+        },
+      },
+    },
+    resourceDefaults: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['profiles'],
+      properties: {
+        bestEffortPods: { type: 'integer', minimum: 0, maximum: 100000 },
+        trustedWriters: { type: 'array', items: { type: 'string', minLength: 1 } },
+        profiles: {
+          type: 'object',
+          required: ['default'],
+          propertyNames: { pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['quota', 'limits'],
+            properties: {
+              description: { type: 'string' },
+              quota: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['hard'],
+                properties: { hard: resourceList },
+              },
+              limits: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['container'],
+                properties: {
+                  container: {
+                    type: 'object',
+                    additionalProperties: false,
+                    properties: {
+                      default: resourceList,
+                      defaultRequest: resourceList,
+                      min: resourceList,
+                      max: resourceList,
+                      maxLimitRequestRatio: resourceList,
+                    },
+                  },
+                  pod: { type: 'object', additionalProperties: false, properties: { max: resourceList } },
+                  pvc: {
+                    type: 'object',
+                    additionalProperties: false,
+                    properties: { min: resourceList, max: resourceList },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    loadBalancer: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        vipPools: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'cidrs'],
+            properties: {
+              name: dnsLabel,
+              cidrs: { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } },
+              namespaces: { type: 'array', items: dnsLabel },
+            },
+          },
+        },
+        externalIPNamespaces: { type: 'array', items: dnsLabel },
+      },
+    },
+    ingress: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        classes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: { name: dnsLabel, default: { type: 'boolean' } },
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,66 @@
+/**
+ * The policy file, as TypeScript sees it after JSON Schema validation
+ * (schema.ts is the source of truth for what is accepted).
+ */
+
+/** Resource name → quantity string, e.g. `{ cpu: "500m", memory: "256Mi" }`. */
+export type ResourceList = Record<string, string>;
+
+export interface ContainerLimits {
+  default?: ResourceList;
+  defaultRequest?: ResourceList;
+  min?: ResourceList;
+  max?: ResourceList;
+  maxLimitRequestRatio?: ResourceList;
+}
+
+export interface QuotaProfile {
+  description?: string;
+  quota: { hard: ResourceList };
+  limits: {
+    container: ContainerLimits;
+    pod?: { max?: ResourceList };
+    pvc?: { min?: ResourceList; max?: ResourceList };
+  };
+}
+
+export interface VipPool {
+  name: string;
+  cidrs: string[];
+  /** When set, only these namespaces may take VIPs from this pool. */
+  namespaces?: string[];
+}
+
+export interface IngressClassPolicy {
+  name: string;
+  default?: boolean;
+}
+
+export interface Exemption {
+  /** A rule id, or `<policy>.*` for every rule of a policy. */
+  rule: string;
+  namespaces: string[];
+  reason?: string;
+}
+
+export interface PolicyConfig {
+  systemNamespaces: string[];
+  exemptions: Exemption[];
+  resourceDefaults: {
+    profiles: Record<string, QuotaProfile>;
+    /** Pod count of the BestEffort-scoped quota in namespaces that allow best-effort Pods. */
+    bestEffortPods: number;
+    /**
+     * Usernames allowed to write the managed LimitRange/ResourceQuota: the
+     * server's own ServiceAccount and the controllers that clean up namespaces.
+     */
+    trustedWriters: string[];
+  };
+  loadBalancer: {
+    vipPools: VipPool[];
+    externalIPNamespaces: string[];
+  };
+  ingress: {
+    classes: IngressClassPolicy[];
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Prometheus metrics. A registry is created per server (never the global
+ * default) so tests and several servers in one process do not collide.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  requests: Counter<'webhook' | 'operation' | 'allowed'>;
+  duration: Histogram<'webhook'>;
+  configReloads: Counter<'result'>;
+  certExpiry: Gauge;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'harbormaster_admission_requests_total',
+      help: 'Admission requests answered, by webhook path, operation and outcome.',
+      labelNames: ['webhook', 'operation', 'allowed'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'harbormaster_admission_duration_seconds',
+      help: 'Server-side time from decoded request to encoded response.',
+      labelNames: ['webhook'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    configReloads: new Counter({
+      name: 'harbormaster_config_reload_total',
+      help: 'Policy file reloads by result (success keeps the new policy, error keeps the last good one).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    certExpiry: new Gauge({
+      name: 'harbormaster_certificate_expiry_timestamp_seconds',
+      help: 'notAfter of the serving certificate in use, as a Unix timestamp.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Every built-in policy. Adding one here is all it takes to route it, put it
+ * in the webhook configurations, `review` and the security report.
+ */
+import type { Policy } from '../policy/types.js';
+import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
+import { resourceDefaultsValidate } from './resource-defaults/validate.js';
+
+export function builtinPolicies(): Policy[] {
+  return [resourceDefaultsMutate, resourceDefaultsValidate];
+}

@@ -1,0 +1,81 @@
+/**
+ * Finding the pod spec inside the objects this policy checks: a Pod itself,
+ * or the pod template of a workload. Returns the JSON path segments of the
+ * spec so messages can name the exact field.
+ */
+import type { KubeObject } from '../../admission/types.js';
+
+export type Rec = Record<string, unknown>;
+
+export function rec(v: unknown): Rec | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : undefined;
+}
+
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+export const WORKLOAD_KINDS = Object.keys(TEMPLATE_PATHS);
+
+export interface PodSpecRef {
+  spec: Rec;
+  path: readonly string[];
+  /** Annotations of the pod (template), where `harbormaster.io/qos` lives. */
+  annotations: Readonly<Record<string, unknown>>;
+}
+
+export function findPodSpec(kind: string, obj: KubeObject | null | undefined): PodSpecRef | undefined {
+  const path = TEMPLATE_PATHS[kind];
+  if (!path || !obj) return undefined;
+  let node: unknown = obj;
+  for (const seg of path) node = rec(node)?.[seg];
+  const spec = rec(node);
+  if (!spec) return undefined;
+  // The pod template's metadata sits beside its spec; for a Pod it is the object's own.
+  let metaNode: unknown = obj;
+  const metaPath = [...path.slice(0, -1), 'metadata'];
+  for (const seg of metaPath) metaNode = rec(metaNode)?.[seg];
+  const annotations = rec(rec(metaNode)?.annotations) ?? {};
+  return { spec, path, annotations };
+}
+
+export interface ContainerRef {
+  container: Rec;
+  /** Path segments from the object root, e.g. ['spec','containers',0]. */
+  segments: Array<string | number>;
+  name: string;
+  /** `initContainers` entries without restartPolicy Always run before the Pod, one at a time. */
+  sequentialInit: boolean;
+}
+
+export function containersOf(ref: PodSpecRef): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  for (const field of ['initContainers', 'containers'] as const) {
+    const list = ref.spec[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((c, i) => {
+      const container = rec(c);
+      if (!container) return;
+      out.push({
+        container,
+        segments: [...ref.path, field, i],
+        name: typeof container.name === 'string' ? container.name : `#${i}`,
+        sequentialInit: field === 'initContainers' && container.restartPolicy !== 'Always',
+      });
+    });
+  }
+  return out;
+}
+
+/** `spec.containers[0].resources` style rendering of path segments. */
+export function fieldPath(segments: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s;
+  return out;
+}

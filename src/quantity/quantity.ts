@@ -1,0 +1,88 @@
+/**
+ * Kubernetes resource quantities, exact. A quantity is kept as a rational
+ * number (bigint numerator/denominator), so `0.5`, `500m`, `1Gi` and `1e3`
+ * compare and add without floating-point drift. Grammar as in
+ * k8s.io/apimachinery/pkg/api/resource: <sign><digits>[.<digits>]<suffix>
+ * where suffix is a binary SI (Ki…Ei), decimal SI (n, u, m, k, M…E) or an
+ * exponent (e3, E-2).
+ */
+
+export interface Quantity {
+  readonly num: bigint;
+  readonly den: bigint; // always > 0
+}
+
+const GRAMMAR = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+
+const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+function gcd(a: bigint, b: bigint): bigint {
+  a = a < 0n ? -a : a;
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a === 0n ? 1n : a;
+}
+
+function make(num: bigint, den: bigint): Quantity {
+  if (den < 0n) { num = -num; den = -den; }
+  const g = gcd(num, den);
+  return { num: num / g, den: den / g };
+}
+
+/** Parses a quantity string (or a JSON number); undefined when it is not one. */
+export function parseQuantity(input: unknown): Quantity | undefined {
+  let text: string;
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) return undefined;
+    text = String(input);
+  } else if (typeof input === 'string') {
+    text = input.trim();
+  } else {
+    return undefined;
+  }
+  if (text.length === 0 || text.length > 64) return undefined;
+  const m = GRAMMAR.exec(text);
+  if (!m) return undefined;
+  const [, sign = '', digits = '', suffix = ''] = m;
+  const [intPart = '', fracPart = ''] = digits.split('.');
+  let num = BigInt((intPart || '0') + fracPart);
+  let den = 10n ** BigInt(fracPart.length);
+  if (sign === '-') num = -num;
+  const binary = BINARY[suffix];
+  if (binary !== undefined) {
+    num *= 1024n ** BigInt(binary);
+  } else {
+    const exp = suffix.startsWith('e') || suffix.startsWith('E') ? Number(suffix.slice(1)) : DECIMAL[suffix];
+    if (exp === undefined || Math.abs(exp) > 64) return undefined;
+    if (exp >= 0) num *= 10n ** BigInt(exp);
+    else den *= 10n ** BigInt(-exp);
+  }
+  return make(num, den);
+}
+
+/** -1, 0 or 1. */
+export function compareQuantity(a: Quantity, b: Quantity): number {
+  const l = a.num * b.den;
+  const r = b.num * a.den;
+  return l < r ? -1 : l > r ? 1 : 0;
+}
+
+export function addQuantity(a: Quantity, b: Quantity): Quantity {
+  return make(a.num * b.den + b.num * a.den, a.den * b.den);
+}
+
+export function divideQuantity(a: Quantity, b: Quantity): Quantity | undefined {
+  if (b.num === 0n) return undefined;
+  return make(a.num * b.den, a.den * b.num);
+}
+
+export const ZERO: Quantity = { num: 0n, den: 1n };
+
+/** A short decimal rendering for messages (e.g. `2.5`, `0.25`); exact when the quantity is. */
+export function formatRatio(q: Quantity): string {
+  const whole = q.num / q.den;
+  const rest = q.num % q.den;
+  if (rest === 0n) return whole.toString();
+  const scaled = (q.num * 1000n) / q.den;
+  return (Number(scaled) / 1000).toString();
+}

@@ -1,0 +1,116 @@
+/**
+ * Offline review: runs the registered policies on manifests exactly as the
+ * API server would call them — every mutating policy in order, each seeing the
+ * previous one's result, then every validating policy on the mutated object.
+ * The same `evaluate` the HTTPS server uses; only the request is synthesised.
+ */
+import { randomUUID } from 'node:crypto';
+import { evaluate } from '../admission/engine.js';
+import type { PolicyRegistry } from '../admission/registry.js';
+import type { AdmissionRequest, KubeObject, Operation } from '../admission/types.js';
+import type { ClusterView } from '../cluster/view.js';
+import type { PolicyConfig } from '../config/types.js';
+import type { Denial, TaggedPatchOp } from '../policy/decision.js';
+import type { Policy, WebhookResourceRule } from '../policy/types.js';
+import { formatWarning } from '../admission/review.js';
+
+export interface ReviewResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  allowed: boolean;
+  denials: Denial[];
+  warnings: string[];
+  patch: TaggedPatchOp[];
+}
+
+export interface ReviewOptions {
+  registry: PolicyRegistry;
+  cluster: ClusterView;
+  config: PolicyConfig;
+  operation: Operation;
+  /** Namespace for namespaced objects that name none. */
+  namespace: string;
+  username?: string;
+}
+
+/** Kinds that have no namespace. */
+const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IngressClass', 'Cluster', 'PersistentVolume', 'StorageClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+
+function splitApiVersion(apiVersion: string | undefined): { group: string; version: string } {
+  const v = apiVersion ?? 'v1';
+  const i = v.indexOf('/');
+  return i < 0 ? { group: '', version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
+}
+
+/** Lower-case plural resource name, as webhook rules use it. */
+export function resourceOf(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (lower.endsWith('s')) return `${lower}es`;
+  if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
+}
+
+function matches(rule: WebhookResourceRule, group: string, resource: string, operation: Operation): boolean {
+  return (
+    (rule.apiGroups.includes('*') || rule.apiGroups.includes(group)) &&
+    (rule.resources.includes('*') || rule.resources.includes(resource)) &&
+    rule.operations.includes(operation)
+  );
+}
+
+/** Whether the API server would send this request to `policy` (its webhook rules). */
+export function policyApplies(policy: Policy, request: AdmissionRequest): boolean {
+  return policy.webhook.rules.some((r) => matches(r, request.kind.group, request.resource.resource, request.operation));
+}
+
+export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username'>): AdmissionRequest {
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  const namespaced = !CLUSTER_SCOPED.has(kind);
+  const namespace = namespaced ? (obj.metadata?.namespace ?? options.namespace) : undefined;
+  const object = structuredClone(obj);
+  if (namespace !== undefined) object.metadata = { ...object.metadata, namespace };
+  const isDelete = options.operation === 'DELETE';
+  const name = obj.metadata?.name;
+  return {
+    uid: randomUUID(),
+    kind: { group, version, kind },
+    resource: { group, version, resource: resourceOf(kind) },
+    operation: options.operation,
+    userInfo: { username: options.username ?? 'harbormaster-review' },
+    ...(name ? { name } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    object: isDelete ? null : object,
+    oldObject: isDelete || options.operation === 'UPDATE' ? object : null,
+    dryRun: true,
+  };
+}
+
+export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewResult {
+  const request = buildRequest(obj, options);
+  const result: ReviewResult = {
+    kind: request.kind.kind,
+    namespace: request.namespace ?? '',
+    name: request.name ?? obj.metadata?.generateName ?? '',
+    allowed: true,
+    denials: [],
+    warnings: [],
+    patch: [],
+  };
+  let current = request;
+  for (const policy of options.registry.ordered()) {
+    if (!policyApplies(policy, current)) continue;
+    const decision = evaluate({ policy, request: current, cluster: options.cluster, config: options.config });
+    result.denials.push(...decision.denials);
+    result.warnings.push(...decision.warnings.map((w) => formatWarning(w.rule, w.message)));
+    if (!decision.allowed) result.allowed = false;
+    if (policy.type === 'mutate' && decision.patch.length > 0 && decision.mutated) {
+      // Each mutating webhook's patch applies to the previous one's result, as in the API server.
+      result.patch.push(...decision.patch);
+      current = { ...current, object: decision.mutated };
+    }
+  }
+  if (!result.allowed) result.patch = [];
+  return result;
+}

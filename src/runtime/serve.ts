@@ -1,0 +1,145 @@
+/**
+ * Assembles the server: policy config (hot reload), cluster view (informers
+ * or manifest files), HTTPS admission endpoints with certificate reload, and
+ * the plain-HTTP metrics port. Everything is read here, once, and passed down.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createAdmissionApp } from '../admission/http.js';
+import { PolicyRegistry } from '../admission/registry.js';
+import { listenHttps, type HttpsServer } from '../admission/server.js';
+import { CertWatcher } from '../certs/watcher.js';
+import { InformerSet } from '../cluster/informers.js';
+import { storeFromDir } from '../cluster/static.js';
+import { ClusterStore } from '../cluster/store.js';
+import { formatProblems, loadConfigFile } from '../config/load.js';
+import { ConfigSource } from '../config/source.js';
+import type { Logger } from '../observability/log.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { builtinPolicies } from '../policies/index.js';
+
+export interface ServeOptions {
+  configPath: string;
+  certDir: string;
+  port: number;
+  metricsPort: number;
+  host?: string;
+  /** Cluster state from manifest files, no API server (reconcilers off). */
+  stateDir?: string;
+  /** Kubeconfig file; undefined with no stateDir means in-cluster config. */
+  kubeconfig?: string;
+  logger: Logger;
+  /** Poll interval for config and certificate files. */
+  watchIntervalMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  metricsPort: number;
+  metrics: Metrics;
+  store: ClusterStore;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const initial = loadConfigFile(options.configPath);
+  if (!initial.ok) {
+    throw new StartupError(`invalid policy file ${options.configPath}:\n${formatProblems(initial.problems)}`);
+  }
+  const metrics = createMetrics({ defaultMetrics: true });
+  const config = new ConfigSource({
+    path: options.configPath,
+    initial: initial.config,
+    ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
+    onReload: (outcome) => {
+      metrics.configReloads.inc({ result: outcome.result });
+      if (outcome.result === 'success') logger.info({ path: options.configPath }, 'policy reloaded');
+      else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
+    },
+  });
+
+  let store: ClusterStore;
+  let informers: InformerSet | undefined;
+  if (options.stateDir !== undefined) {
+    store = storeFromDir(options.stateDir);
+  } else {
+    store = new ClusterStore();
+    informers = new InformerSet({ kubeconfig: loadKubeConfig(options.kubeconfig), store, logger });
+    informers.start();
+  }
+
+  let https: HttpsServer | undefined;
+  const certs = new CertWatcher({
+    dir: options.certDir,
+    ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
+    onChange: (cert) => {
+      https?.useCertificate(cert);
+      metrics.certExpiry.set(cert.notAfter.getTime() / 1000);
+      logger.info({ notAfter: cert.notAfter.toISOString() }, 'serving certificate reloaded');
+    },
+    onError: (err) => logger.warn({ err: err.message }, 'certificate files unreadable; keeping the current pair'),
+  });
+  metrics.certExpiry.set(certs.current.notAfter.getTime() / 1000);
+
+  const registry = new PolicyRegistry(builtinPolicies());
+  const app = createAdmissionApp({
+    registry,
+    cluster: store,
+    config: () => config.current,
+    ready: () => informers === undefined || informers.synced,
+    logger,
+    metrics,
+  });
+  https = await listenHttps({ app, cert: certs.current, port: options.port, ...(options.host ? { host: options.host } : {}) });
+  const metricsServer = await listenMetrics(metrics, options.metricsPort, options.host);
+  certs.start();
+  config.start();
+  logger.info(
+    { port: https.port, metricsPort: (metricsServer.address() as AddressInfo).port, mode: options.stateDir ? 'state' : 'cluster' },
+    'harbormaster serving',
+  );
+
+  return {
+    port: https.port,
+    metricsPort: (metricsServer.address() as AddressInfo).port,
+    metrics,
+    store,
+    async close() {
+      certs.stop();
+      config.stop();
+      await informers?.stop();
+      await https?.close();
+      await new Promise<void>((r) => metricsServer.close(() => r()));
+    },
+  };
+}
+
+async function listenMetrics(metrics: Metrics, port: number, host?: string): Promise<Server> {
+  const server = createHttpServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => { res.writeHead(200, { 'content-type': metrics.registry.contentType }); res.end(text); },
+        () => { res.writeHead(500); res.end(); },
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host ?? '0.0.0.0', () => resolve());
+  });
+  return server;
+}
