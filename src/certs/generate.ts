@@ -102,3 +102,37 @@ export function generateCertificates(options: CertOptions): CertBundle {
     key: forge.pki.privateKeyToPem(keys.privateKey),
   };
 }
+
+export interface ClientCertOptions {
+  ca: { cert: string; key: string };
+  /** Becomes the username. */
+  commonName: string;
+  /** Become the groups. */
+  organizations?: string[];
+  days?: number;
+  now?: Date;
+}
+
+/** A client certificate for x509 authentication to the API server (dev control plane). */
+export function generateClientCert(options: ClientCertOptions): { cert: string; key: string } {
+  const now = options.now ?? new Date();
+  const caCert = forge.pki.certificateFromPem(options.ca.cert);
+  const caKey = forge.pki.privateKeyFromPem(options.ca.key);
+  const keys = keyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = serial();
+  validity(cert, now, options.days ?? 30);
+  cert.setSubject([
+    { name: 'commonName', value: options.commonName },
+    ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o })),
+  ]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
+}

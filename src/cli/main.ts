@@ -5,7 +5,6 @@
 import { Command, Option } from 'commander';
 import { createLogger } from '../observability/log.js';
 import { DEFAULT_POLICY_FILE } from '../paths.js';
-import { startServer, StartupError } from '../runtime/serve.js';
 import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
@@ -52,6 +51,8 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'cluster state from manifest files, no API server')
     .action(async (o: { config: string; certDir: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string }) => {
       const logger = createLogger();
+      // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
+      const { startServer, StartupError } = await import('../runtime/serve.js');
       try {
         const server = await startServer({
           configPath: o.config,
@@ -131,7 +132,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    return 2;
+    // commander has already printed its own usage errors; anything else is ours to report.
+    if (!e.code?.startsWith('commander.')) io.err(`harbormaster: ${(err as Error).message}\n`);
+    return e.code?.startsWith('commander.') ? 2 : 1;
   }
   return code;
 }

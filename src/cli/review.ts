@@ -38,6 +38,10 @@ export function formatText(results: readonly ReviewResult[]): string {
 }
 
 export function runReview(options: ReviewCliOptions, io: CliIO): number {
+  if (options.file.length === 0) {
+    io.err('review: give at least one -f FILE (- for stdin)\n');
+    return 2;
+  }
   const operation = options.operation.toUpperCase();
   if (!['CREATE', 'UPDATE', 'DELETE'].includes(operation)) {
     io.err(`review: --operation must be CREATE, UPDATE or DELETE\n`);

@@ -1,5 +1,50 @@
-import type { CliIO } from '../cli/review.js';
-export async function runDevEnvironment(_options: { port: number }, io: CliIO): Promise<number> {
-  io.err('dev: not built yet\n');
-  return 2;
+/**
+ * `harbormaster dev` (npm start): builds or finds the binaries, starts the
+ * environment, prints how to use it, and tears everything down on Ctrl-C.
+ */
+import { join } from 'node:path';
+import { createLogger } from '../observability/log.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { ensureBinaries } from './binaries.js';
+import { startDevEnvironment } from './environment.js';
+
+export interface DevIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function runDevEnvironment(options: { port: number }, io: DevIO): Promise<number> {
+  const started = Date.now();
+  const progress = (line: string) => io.err(`[dev ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+  progress('locating kube-apiserver, kube-controller-manager, kubectl, etcd, helm (built once, then cached)');
+  const binaries = await ensureBinaries();
+  const env = await startDevEnvironment({ binaries, logger: createLogger({ level: process.env.HARBORMASTER_LOG_LEVEL ?? 'warn' }), port: options.port, progress });
+  const kc = env.controlPlane.kubeconfigs.admin;
+  const example = join(PACKAGE_ROOT, 'examples', 'pod.yaml');
+  io.out(`
+Harbormaster is serving on https://127.0.0.1:${env.server.port} and registered with a local control plane
+(ready in ${((Date.now() - started) / 1000).toFixed(1)}s).
+
+  kubeconfig (cluster-admin): ${kc}
+  kubeconfig (tenant):        ${env.controlPlane.kubeconfigs.tenant}
+  metrics:                    http://127.0.0.1:${env.server.metricsPort}/metrics
+
+Try, in another terminal:
+
+  export KUBECONFIG=${kc}
+  alias kubectl=${binaries.kubectl}
+  kubectl apply -f ${example} && kubectl get pod hello -o jsonpath='{.spec.containers[*].resources}{"\\n"}'
+  kubectl apply -f ${join(PACKAGE_ROOT, 'examples', 'deployment-too-big.yaml')}    # denied: [resource-defaults.container-limits]
+
+Ctrl-C stops everything and removes ${env.controlPlane.dir}.
+`);
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  progress('stopping');
+  await env.stop();
+  progress('stopped; temp dir removed');
+  return 0;
 }

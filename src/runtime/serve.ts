@@ -39,6 +39,8 @@ export interface RunningServer {
   metricsPort: number;
   metrics: Metrics;
   store: ClusterStore;
+  /** Resolves once /readyz would answer ok (certs loaded, caches synced). */
+  waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metricsPort: (metricsServer.address() as AddressInfo).port,
     metrics,
     store,
+    async waitUntilReady(timeoutMs) {
+      await informers?.waitForSync(timeoutMs);
+    },
     async close() {
       certs.stop();
       config.stop();

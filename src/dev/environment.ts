@@ -1,0 +1,93 @@
+/**
+ * The development environment: a local control plane with Harbormaster
+ * serving against it and registered as its admission webhooks — the same
+ * shipped RBAC, the webhook configurations generated from the registry,
+ * pointed at the local server by URL with the generated CA as caBundle.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeBundle } from '../certs/files.js';
+import { generateCertificates } from '../certs/generate.js';
+import { loadConfigFile } from '../config/load.js';
+import { renderWebhookYaml } from '../manifests/render.js';
+import { webhookConfigurations } from '../manifests/webhooks.js';
+import type { Logger } from '../observability/log.js';
+import { DEFAULT_POLICY_FILE, PACKAGE_ROOT } from '../paths.js';
+import { builtinPolicies } from '../policies/index.js';
+import { startServer, type RunningServer } from '../runtime/serve.js';
+import type { Binaries } from './binaries.js';
+import { startControlPlane, freePort, type ControlPlane } from './controlplane.js';
+import { kubectlOk } from './kubectl.js';
+
+export interface DevEnvironmentOptions {
+  binaries: Binaries;
+  logger: Logger;
+  /** HTTPS port of the webhook server; 0 picks a free one. */
+  port?: number;
+  configPath?: string;
+  progress?: (line: string) => void;
+}
+
+export interface DevEnvironment {
+  controlPlane: ControlPlane;
+  server: RunningServer;
+  certDir: string;
+  webhooksFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
+  const say = options.progress ?? (() => undefined);
+  const cp = await startControlPlane({ binaries: options.binaries, progress: say });
+  let server: RunningServer | undefined;
+  try {
+    const admin = cp.kubeconfigs.admin;
+    say('installing namespace, ServiceAccount and RBAC from manifests/');
+    const files = ['namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
+    await kubectlOk(options.binaries.kubectl, admin, ['apply', ...files]);
+
+    const certDir = join(cp.dir, 'webhook-certs');
+    writeBundle(certDir, generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }));
+    const port = options.port && options.port > 0 ? options.port : await freePort();
+    const configPath = options.configPath ?? DEFAULT_POLICY_FILE;
+    say(`starting harbormaster serve on https://127.0.0.1:${port}`);
+    server = await startServer({
+      configPath,
+      certDir,
+      port,
+      metricsPort: 0,
+      host: '127.0.0.1',
+      kubeconfig: cp.kubeconfigs.harbormaster,
+      logger: options.logger,
+    });
+    await server.waitUntilReady(60_000);
+
+    say('registering the webhook configurations');
+    const loaded = loadConfigFile(configPath);
+    const policies = builtinPolicies();
+    const objects = webhookConfigurations({
+      policies,
+      target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
+      caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
+      systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
+    });
+    const webhooksFile = join(cp.dir, 'webhooks.yaml');
+    writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));
+    await kubectlOk(options.binaries.kubectl, admin, ['apply', '-f', webhooksFile]);
+    const running = server;
+    return {
+      controlPlane: cp,
+      server: running,
+      certDir,
+      webhooksFile,
+      async stop() {
+        await running.close();
+        await cp.stop();
+      },
+    };
+  } catch (err) {
+    await server?.close();
+    await cp.stop();
+    throw err;
+  }
+}
