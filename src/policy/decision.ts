@@ -39,7 +39,10 @@ export interface Decision {
 
 /** Escapes one JSON-pointer segment (RFC 6901). */
 export function escapePointer(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+  const s = String(segment);
+  // Fast path: almost no segment needs escaping, and this runs for every write.
+  if (!s.includes('~') && !s.includes('/')) return s;
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 export function pointer(segments: ReadonlyArray<string | number>): string {
@@ -47,8 +50,15 @@ export function pointer(segments: ReadonlyArray<string | number>): string {
 }
 
 interface Write {
-  pointer: string;
+  segments: ReadonlyArray<string | number>;
   rule: string;
+}
+
+/** A trie over written paths: the rule written at a node, and the first rule written below it. */
+interface TagNode {
+  rule?: string;
+  firstBelow?: string;
+  children?: Map<string, TagNode>;
 }
 
 /**
@@ -107,7 +117,7 @@ export class DecisionBuilder {
       node = next as Record<string | number, unknown>;
     }
     node[segments[segments.length - 1] as string | number] = value;
-    this.#writes.push({ pointer: pointer(segments), rule });
+    this.#writes.push({ segments: [...segments], rule });
   }
 
   /** Appends `value` to the array at `segments` (created when missing). */
@@ -117,7 +127,7 @@ export class DecisionBuilder {
     const arr = Array.isArray(existing) ? existing : [];
     if (!Array.isArray(existing)) this.set(rule, segments, arr);
     arr.push(value);
-    this.#writes.push({ pointer: pointer([...segments, arr.length - 1]), rule });
+    this.#writes.push({ segments: [...segments, arr.length - 1], rule });
   }
 
   /** Finishes the decision: one diff of working copy against the original. */
@@ -126,7 +136,8 @@ export class DecisionBuilder {
     let patch: TaggedPatchOp[] = [];
     if (allowed && this.#working !== undefined && this.#writes.length > 0) {
       const ops = compare(this.#original ?? {}, this.#working);
-      patch = ops.map((op) => ({ ...op, rule: this.#ruleFor(op.path) }) as TaggedPatchOp);
+      const ruleFor = this.#tagger();
+      patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }) as TaggedPatchOp);
     }
     return {
       allowed,
@@ -137,16 +148,41 @@ export class DecisionBuilder {
     };
   }
 
-  /** The rule whose write covers `path`: the most specific enclosing write, else the first write below it. */
-  #ruleFor(path: string): string {
-    let best: Write | undefined;
+  /**
+   * Tags a diff op with the rule behind it: the most specific write at or
+   * above the op's path; for an op above several writes (e.g. a whole
+   * `resources` object added), the first write below it. A trie of the
+   * written paths keeps this O(depth) per op.
+   */
+  #tagger(): (path: string) => string {
+    const root: TagNode = {};
     for (const w of this.#writes) {
-      const covers = path === w.pointer || path.startsWith(w.pointer + '/');
-      if (covers && (best === undefined || w.pointer.length > best.pointer.length)) best = w;
+      let node = root;
+      for (const seg of w.segments) {
+        node.firstBelow ??= w.rule;
+        node.children ??= new Map();
+        const key = String(seg);
+        let next = node.children.get(key);
+        if (!next) {
+          next = {};
+          node.children.set(key, next);
+        }
+        node = next;
+      }
+      node.rule = w.rule;
     }
-    if (best) return best.rule;
-    const below = this.#writes.find((w) => w.pointer.startsWith(path + '/'));
-    return below?.rule ?? this.#writes[0]?.rule ?? 'unknown';
+    const fallback = this.#writes[0]?.rule ?? 'unknown';
+    return (path) => {
+      let node: TagNode | undefined = root;
+      let covering: string | undefined;
+      for (const raw of path.split('/').slice(1)) {
+        const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+        node = node.children?.get(seg);
+        if (!node) break;
+        if (node.rule !== undefined) covering = node.rule;
+      }
+      return covering ?? node?.firstBelow ?? fallback;
+    };
   }
 }
 

@@ -20,7 +20,7 @@ describe('policy registry', () => {
 
   it('every webhook entry is safe: selector excludes system namespaces, timeouts short, no side effects', () => {
     const docs = parseManifests(readFileSync(join(PACKAGE_ROOT, 'manifests', 'webhooks.yaml'), 'utf8'), 'webhooks.yaml');
-    const entries = docs.flatMap((d) => (d.webhooks as Array<Record<string, unknown>>).map((w) => ({ kind: d.kind, ...w })));
+    const entries: Array<Record<string, unknown>> = docs.flatMap((d) => (d.webhooks as Array<Record<string, unknown>>).map((w) => ({ ...w, kind: d.kind })));
     assert.equal(entries.length, builtinPolicies().length);
     for (const e of entries) {
       assert.equal(e.sideEffects, 'None');

@@ -37,8 +37,11 @@ export function checkPodResources(args: { pod: PodSpecRef; resolved: ResolvedPro
   for (const ref of containersOf(pod)) {
     const resources = rec(ref.container.resources);
     const values = { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} };
-    for (const kind of ['requests', 'limits'] as const) {
+    for (const kind of ['limits', 'requests'] as const) {
       for (const [r, raw] of Object.entries(values[kind])) {
+        // request <= limit always holds, so one message per bound is enough: max is judged on the
+        // limit (on the request only when no limit is set), min on the request (or the lone limit).
+        const other = kind === 'limits' ? values.requests[r] : values.limits[r];
         const path = fieldPath([...ref.segments, 'resources', kind, r]);
         const q = parseQuantity(raw);
         if (!q) {
@@ -46,11 +49,13 @@ export function checkPodResources(args: { pod: PodSpecRef; resolved: ResolvedPro
           continue;
         }
         const lo = min.get(r);
-        if (lo && compareQuantity(q, lo.q) < 0) {
+        const judgeMin = kind === 'requests' || other === undefined;
+        const judgeMax = kind === 'limits' || other === undefined;
+        if (judgeMin && lo && compareQuantity(q, lo.q) < 0) {
           out.deny(RULES.limits, `${path} ${show(raw)} is below the minimum ${lo.text} of ${profile}`);
         }
         const hi = max.get(r);
-        if (hi && compareQuantity(q, hi.q) > 0) {
+        if (judgeMax && hi && compareQuantity(q, hi.q) > 0) {
           out.deny(RULES.limits, `${path} ${show(raw)} exceeds the maximum ${hi.text} of ${profile}`);
         }
         // Sequential init containers run alone: the Pod needs the largest of them, not their sum.
@@ -75,12 +80,15 @@ export function checkPodResources(args: { pod: PodSpecRef; resolved: ResolvedPro
   }
 
   const podMax = parsedList(resolved.profile.limits.pod?.max);
+  const overPodMax = new Set<string>();
   for (const kind of ['limits', 'requests'] as const) {
     for (const [r, hi] of podMax) {
+      if (overPodMax.has(r)) continue; // requests never exceed limits: one message per resource
       const sum = sums[kind].get(r);
       const peak = initPeak[kind].get(r);
       const effective = sum && peak ? (compareQuantity(sum, peak) >= 0 ? sum : peak) : (sum ?? peak);
       if (effective && compareQuantity(effective, hi.q) > 0) {
+        overPodMax.add(r);
         out.deny(
           RULES.podMax,
           `${fieldPath(pod.path)}: the containers' ${kind}.${r} add up to ${formatRatio(effective)}, over the Pod maximum ${hi.text} of ${profile}`,

@@ -1,0 +1,22 @@
+/**
+ * The e2e suite: one real control plane (etcd + kube-apiserver +
+ * kube-controller-manager, built from the pinned Go modules on first use)
+ * with Harbormaster registered, shared by every case below.
+ */
+import { after, before, describe } from 'node:test';
+import { admissionCases, outageCases } from './admission.cases.js';
+import { startE2E, type E2E } from './env.js';
+
+describe('e2e against a real control plane', () => {
+  let e2e: E2E | undefined;
+  const get = (): E2E => {
+    if (!e2e) throw new Error('environment not started');
+    return e2e;
+  };
+  before(async () => { e2e = await startE2E(); }, { timeout: 30 * 60_000 });
+  after(async () => { await e2e?.stop(); });
+
+  admissionCases(get);
+  // Last: stops the webhook server.
+  outageCases(get);
+});
