@@ -5,7 +5,8 @@
  * stops on an error is restarted with backoff (client-node informers only
  * recover from 410 Gone by themselves).
  */
-import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { rawList } from './raw.js';
 import type { KubeObject } from '../admission/types.js';
 import type { Logger } from '../observability/log.js';
 import type { ClusterStore, TrackedKind } from './store.js';
@@ -75,9 +76,8 @@ export class InformerSet {
 
   #startOne(feed: Feed, index: number): void {
     const { kubeconfig, store, logger } = this.#options;
-    const api = KubernetesObjectApi.makeApiClient(kubeconfig);
     const list = async () => {
-      const res = await api.list(feed.apiVersion, feed.kind, undefined, undefined, undefined, undefined, feed.fieldSelector);
+      const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {});
       res.items = res.items.map(scrub);
       this.#synced.add(index);
       return res;

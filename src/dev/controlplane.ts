@@ -81,12 +81,19 @@ class Processes {
 
   start(name: string, bin: string, args: string[], logDir: string): ChildProcess {
     const log = createWriteStream(join(logDir, `${name}.log`));
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a Ctrl-C in the terminal reaches us, not them, so we
+    // can stop them in order (etcd last). killAllNow() covers a crash of ours.
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.list.push({ name, child });
+    if (this.list.length === 1) process.once('exit', this.#killAllNow);
     return child;
   }
+
+  readonly #killAllNow = (): void => {
+    for (const { child } of this.list) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
 
   async stopAll(): Promise<void> {
     // Reverse order: controller-manager, apiserver, then etcd.
@@ -98,6 +105,7 @@ class Processes {
       await exited;
       clearTimeout(timer);
     }
+    process.off('exit', this.#killAllNow);
   }
 }
 

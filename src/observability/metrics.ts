@@ -10,6 +10,8 @@ export interface Metrics {
   duration: Histogram<'webhook'>;
   configReloads: Counter<'result'>;
   certExpiry: Gauge;
+  reconcileWrites: Counter<'reconciler' | 'verb' | 'kind'>;
+  leader: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -39,6 +41,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     certExpiry: new Gauge({
       name: 'harbormaster_certificate_expiry_timestamp_seconds',
       help: 'notAfter of the serving certificate in use, as a Unix timestamp.',
+      registers: [registry],
+    }),
+    reconcileWrites: new Counter({
+      name: 'harbormaster_reconcile_writes_total',
+      help: 'API writes made by the reconcilers (zero at steady state).',
+      labelNames: ['reconciler', 'verb', 'kind'],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'harbormaster_leader',
+      help: '1 while this replica holds the reconciler lease.',
       registers: [registry],
     }),
   };

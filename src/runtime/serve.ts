@@ -18,6 +18,9 @@ import { ConfigSource } from '../config/source.js';
 import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { builtinPolicies } from '../policies/index.js';
+import { LeaderElector } from '../reconcile/leader.js';
+import { NamespaceReconciler } from '../reconcile/namespaces.js';
+import { hostname } from 'node:os';
 
 export interface ServeOptions {
   configPath: string;
@@ -32,6 +35,10 @@ export interface ServeOptions {
   logger: Logger;
   /** Poll interval for config and certificate files. */
   watchIntervalMs?: number;
+  /** Leader-election identity; defaults to POD_NAME or host-pid. */
+  identity?: string;
+  /** Run the reconcilers (under leader election) when connected to a cluster; default true. */
+  reconcilers?: boolean;
 }
 
 export interface RunningServer {
@@ -39,6 +46,8 @@ export interface RunningServer {
   metricsPort: number;
   metrics: Metrics;
   store: ClusterStore;
+  /** The namespace reconciler while this replica leads, else undefined. */
+  namespaceReconciler(): NamespaceReconciler | undefined;
   /** Resolves once /readyz would answer ok (certs loaded, caches synced). */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -66,19 +75,50 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
     onReload: (outcome) => {
       metrics.configReloads.inc({ result: outcome.result });
-      if (outcome.result === 'success') logger.info({ path: options.configPath }, 'policy reloaded');
+      if (outcome.result === 'success') {
+        logger.info({ path: options.configPath }, 'policy reloaded');
+        reconciler?.resyncAll();
+      }
       else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
     },
   });
 
   let store: ClusterStore;
   let informers: InformerSet | undefined;
+  let elector: LeaderElector | undefined;
+  let reconciler: NamespaceReconciler | undefined;
   if (options.stateDir !== undefined) {
     store = storeFromDir(options.stateDir);
   } else {
+    const kubeconfig = loadKubeConfig(options.kubeconfig);
     store = new ClusterStore();
-    informers = new InformerSet({ kubeconfig: loadKubeConfig(options.kubeconfig), store, logger });
+    informers = new InformerSet({ kubeconfig, store, logger });
     informers.start();
+    if (options.reconcilers !== false) {
+      elector = new LeaderElector({
+        kubeconfig,
+        namespace: 'harbormaster-system',
+        name: 'harbormaster',
+        identity: options.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+        logger,
+        onStartedLeading: () => {
+          metrics.leader.set(1);
+          reconciler = new NamespaceReconciler({
+            kubeconfig,
+            config: () => config.current,
+            logger,
+            onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'namespaces', verb, kind }),
+          });
+          void reconciler.start();
+        },
+        onStoppedLeading: () => {
+          metrics.leader.set(0);
+          reconciler?.stop();
+          reconciler = undefined;
+        },
+      });
+      elector.start();
+    }
   }
 
   let https: HttpsServer | undefined;
@@ -120,9 +160,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     async waitUntilReady(timeoutMs) {
       await informers?.waitForSync(timeoutMs);
     },
+    namespaceReconciler: () => reconciler,
     async close() {
       certs.stop();
       config.stop();
+      await elector?.stop();
+      reconciler?.stop();
       await informers?.stop();
       await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));

@@ -6,6 +6,7 @@
 import { after, before, describe } from 'node:test';
 import { admissionCases, outageCases } from './admission.cases.js';
 import { startE2E, type E2E } from './env.js';
+import { resourceDefaultsCases } from './resource-defaults.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -17,6 +18,7 @@ describe('e2e against a real control plane', () => {
   after(async () => { await e2e?.stop(); });
 
   admissionCases(get);
+  resourceDefaultsCases(get);
   // Last: stops the webhook server.
   outageCases(get);
 });

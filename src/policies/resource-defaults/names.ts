@@ -6,14 +6,17 @@ export const BEST_EFFORT = 'best-effort';
 export const DEFAULT_PROFILE = 'default';
 export const LIMIT_RANGE_NAME = 'harbormaster-limits';
 export const QUOTA_NAME = 'harbormaster-quota';
+/** In namespaces that allow best-effort Pods: the BestEffort-scoped pod count. */
 export const BEST_EFFORT_QUOTA_NAME = 'harbormaster-quota-best-effort';
+/** In namespaces that allow best-effort Pods: the NotBestEffort-scoped compute quota. */
+export const NOT_BEST_EFFORT_QUOTA_NAME = 'harbormaster-quota-not-best-effort';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'harbormaster';
 
 /** Objects of these names are the reconciler's; only trusted writers may change them. */
 export const MANAGED_OBJECT_NAMES: Readonly<Record<string, readonly string[]>> = {
   LimitRange: [LIMIT_RANGE_NAME],
-  ResourceQuota: [QUOTA_NAME, BEST_EFFORT_QUOTA_NAME],
+  ResourceQuota: [QUOTA_NAME, BEST_EFFORT_QUOTA_NAME, NOT_BEST_EFFORT_QUOTA_NAME],
 };
 
 export const RULES = {

@@ -1,0 +1,89 @@
+/**
+ * Plain JSON requests to the API server with the kubeconfig's credentials.
+ * Used for writes whose bodies must reach the server exactly as we built them:
+ * client-node's typed serializer silently drops fields it maps to other names
+ * (LimitRangeItem `default` becomes `_default`), which would corrupt a
+ * server-side apply.
+ */
+import { request } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export class ApiError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+export interface RawResponse<T> {
+  status: number;
+  body: T;
+}
+
+export async function rawRequest<T = unknown>(
+  kc: KubeConfig,
+  options: { method: string; path: string; body?: unknown; contentType?: string; query?: Record<string, string> },
+): Promise<RawResponse<T>> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(options.path, cluster.server);
+  for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+  const opts: import('node:https').RequestOptions = {
+    method: options.method,
+    headers: { accept: 'application/json', ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
+    timeout: 30_000,
+  };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = request(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+        const status = res.statusCode ?? 0;
+        if (status >= 400) {
+          const message = (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
+          reject(new ApiError(status, message));
+        } else {
+          resolve({ status, body: body as T });
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (options.body !== undefined) req.end(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+    else req.end();
+  });
+}
+
+/** The REST path of a namespaced or cluster-scoped object. */
+export function objectPath(o: { apiVersion: string; resource: string; namespace?: string; name?: string }): string {
+  const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  const ns = o.namespace ? `/namespaces/${encodeURIComponent(o.namespace)}` : '';
+  return `${base}${ns}/${o.resource}${o.name ? `/${encodeURIComponent(o.name)}` : ''}`;
+}
+
+/** Server-side apply of one object as `fieldManager`, taking ownership of conflicting fields. */
+export async function serverSideApply(kc: KubeConfig, obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, resource: string, fieldManager: string): Promise<unknown> {
+  const path = objectPath({ apiVersion: obj.apiVersion ?? 'v1', resource, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata?.name ?? '' });
+  const res = await rawRequest(kc, { method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: 'true' } });
+  return res.body;
+}
+
+export async function deleteObject(kc: KubeConfig, o: { apiVersion: string; resource: string; namespace?: string; name: string }): Promise<void> {
+  try {
+    await rawRequest(kc, { method: 'DELETE', path: objectPath(o) });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 404)) throw err;
+  }
+}
+
+/** A list as the API server sends it (no typed deserialization), for informers. */
+export async function rawList<T>(kc: KubeConfig, path: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string }; items: T[] }> {
+  const query: Record<string, string> = {};
+  if (selectors.labelSelector) query.labelSelector = selectors.labelSelector;
+  if (selectors.fieldSelector) query.fieldSelector = selectors.fieldSelector;
+  const res = await rawRequest<{ metadata?: { resourceVersion?: string }; items?: T[] }>(kc, { method: 'GET', path, query });
+  return { metadata: res.body.metadata ?? {}, items: res.body.items ?? [] };
+}

@@ -1,0 +1,147 @@
+/**
+ * The namespace-defaults reconciler (runs only on the leader). For every
+ * tenant namespace it keeps the managed LimitRange and ResourceQuota equal to
+ * the namespace's profile: on namespace create or annotation change, on policy
+ * reload, and when a managed object is edited or deleted (watch events, no
+ * polling). It compares against its caches first and writes only on a
+ * difference, with server-side apply (field manager `harbormaster`); at steady
+ * state it makes no API calls at all.
+ */
+import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { deleteObject, rawList, serverSideApply } from '../cluster/raw.js';
+import type { KubeObject } from '../admission/types.js';
+import type { PolicyConfig } from '../config/types.js';
+import type { Logger } from '../observability/log.js';
+import { desiredObjects } from '../policies/resource-defaults/desired.js';
+import { isUpToDate } from '../policies/resource-defaults/drift.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_OBJECT_NAMES } from '../policies/resource-defaults/names.js';
+import { resolveProfile } from '../policies/resource-defaults/profile.js';
+import { ClusterStore } from '../cluster/store.js';
+import { WorkQueue } from './queue.js';
+import { apiErrorMessage } from '../cluster/errors.js';
+
+export const FIELD_MANAGER = 'harbormaster';
+
+export interface ReconcilerStats {
+  applies: number;
+  deletes: number;
+  reconciles: number;
+}
+
+export interface NamespaceReconcilerOptions {
+  kubeconfig: KubeConfig;
+  config: () => PolicyConfig;
+  logger: Logger;
+  /** Called for every API write, for metrics. */
+  onWrite?: (verb: 'apply' | 'delete', kind: string) => void;
+}
+
+const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+const RESOURCES: Record<string, string> = { LimitRange: 'limitranges', ResourceQuota: 'resourcequotas' };
+
+function scopesDiffer(actual: KubeObject, desired: KubeObject): boolean {
+  const scopes = (o: KubeObject) => JSON.stringify(((o.spec as { scopes?: string[] } | undefined)?.scopes ?? []).slice().sort());
+  return desired.kind === 'ResourceQuota' && scopes(actual) !== scopes(desired);
+}
+
+export class NamespaceReconciler {
+  readonly #o: NamespaceReconcilerOptions;
+  readonly #namespaces: ListWatch<KubernetesObject>;
+  readonly #limitRanges: ListWatch<KubernetesObject>;
+  readonly #quotas: ListWatch<KubernetesObject>;
+  readonly #queue: WorkQueue;
+  readonly stats: ReconcilerStats = { applies: 0, deletes: 0, reconciles: 0 };
+
+  constructor(options: NamespaceReconcilerOptions) {
+    this.#o = options;
+    const kc = options.kubeconfig;
+    // Raw lists: the typed client would rename fields (LimitRangeItem `default` → `_default`).
+    const list = (path: string, labelSelector?: string) => () => rawList<KubernetesObject>(kc, path, labelSelector ? { labelSelector } : {});
+    this.#namespaces = new ListWatch('/api/v1/namespaces', new Watch(kc), list('/api/v1/namespaces'), false);
+    this.#limitRanges = new ListWatch('/api/v1/limitranges', new Watch(kc), list('/api/v1/limitranges', SELECTOR), false, SELECTOR);
+    this.#quotas = new ListWatch('/api/v1/resourcequotas', new Watch(kc), list('/api/v1/resourcequotas', SELECTOR), false, SELECTOR);
+    this.#queue = new WorkQueue({
+      process: (ns) => this.reconcile(ns),
+      onError: (ns, err) => options.logger.warn({ namespace: ns, err: apiErrorMessage(err) }, 'namespace reconcile failed; will retry'),
+    });
+    const byNamespace = (o: KubernetesObject) => { if (o.metadata?.namespace) this.#queue.add(o.metadata.namespace); };
+    const byName = (o: KubernetesObject) => { if (o.metadata?.name) this.#queue.add(o.metadata.name); };
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.#namespaces.on(verb, byName);
+      this.#limitRanges.on(verb, byNamespace);
+      this.#quotas.on(verb, byNamespace);
+    }
+    for (const [name, lw] of [['namespaces', this.#namespaces], ['limitranges', this.#limitRanges], ['resourcequotas', this.#quotas]] as const) {
+      lw.on('error', (err) => {
+        options.logger.warn({ watch: name, err: (err as Error)?.message }, 'reconciler watch stopped; restarting');
+        setTimeout(() => void lw.start().catch(() => undefined), 1000).unref();
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.#limitRanges.start(), this.#quotas.start()]);
+    await this.#namespaces.start(); // its add events enqueue every namespace
+  }
+
+  stop(): void {
+    this.#queue.stop();
+    void this.#namespaces.stop();
+    void this.#limitRanges.stop();
+    void this.#quotas.stop();
+  }
+
+  /** Re-checks every namespace: after a policy reload. */
+  resyncAll(): void {
+    for (const ns of this.#namespaces.list()) if (ns.metadata?.name) this.#queue.add(ns.metadata.name);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async reconcile(name: string): Promise<void> {
+    this.stats.reconciles++;
+    const config = this.#o.config();
+    const ns = this.#namespaces.get(name);
+    if (!ns || config.systemNamespaces.includes(name)) return;
+    if ((ns as { status?: { phase?: string } }).status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) return;
+    const view = new ClusterStore();
+    view.upsert('Namespace', ns as KubeObject);
+    const resolved = resolveProfile(name, view, config);
+    if (!resolved) return;
+    const desired = desiredObjects({
+      namespace: name,
+      profileName: resolved.name,
+      profile: resolved.profile,
+      allowBestEffort: resolved.allowBestEffort,
+      bestEffortPods: config.resourceDefaults.bestEffortPods,
+    });
+    for (const obj of desired) {
+      const cache = obj.kind === 'LimitRange' ? this.#limitRanges : this.#quotas;
+      const actual = cache.get(obj.metadata?.name ?? '', name) as KubeObject | undefined;
+      if (isUpToDate(actual, obj)) continue;
+      if (actual && scopesDiffer(actual, obj)) {
+        // scopes are immutable: replace the object.
+        await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[String(obj.kind)] ?? '', namespace: name, name: obj.metadata?.name ?? '' });
+        this.stats.deletes++;
+        this.#o.onWrite?.('delete', String(obj.kind));
+      }
+      await serverSideApply(this.#o.kubeconfig, obj, RESOURCES[String(obj.kind)] ?? '', FIELD_MANAGER);
+      this.stats.applies++;
+      this.#o.onWrite?.('apply', String(obj.kind));
+      this.#o.logger.info({ namespace: name, kind: obj.kind, name: obj.metadata?.name, profile: resolved.name }, actual ? 'healed managed object' : 'created managed object');
+    }
+    // Prune managed objects this namespace no longer needs (best-effort mode switched off or on).
+    const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata?.name}`));
+    for (const [kind, cache] of [['LimitRange', this.#limitRanges], ['ResourceQuota', this.#quotas]] as const) {
+      for (const obj of cache.list(name)) {
+        const objName = obj.metadata?.name ?? '';
+        if (!(MANAGED_OBJECT_NAMES[kind] ?? []).includes(objName) || wanted.has(`${kind}/${objName}`)) continue;
+        await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[kind] ?? '', namespace: name, name: objName });
+        this.stats.deletes++;
+        this.#o.onWrite?.('delete', kind);
+      }
+    }
+  }
+}
