@@ -2,8 +2,10 @@
  * The e2e environment: one real control plane + Harbormaster for the whole
  * suite (suite.test.ts), driven with the real kubectl.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { ensureBinaries, type Binaries } from '../../src/dev/binaries.js';
 import { startDevEnvironment, type DevEnvironment } from '../../src/dev/environment.js';
 import { kubectl, type KubectlResult } from '../../src/dev/kubectl.js';
@@ -11,6 +13,8 @@ import { silentLogger } from '../../src/observability/log.js';
 
 export interface E2E {
   env: DevEnvironment;
+  /** The policy file the server runs with (a copy; tests may edit it to exercise hot reload). */
+  policyFile: string;
   bin: Binaries;
   /** kubectl as cluster-admin (default) or as the non-admin tenant. */
   k(args: string[], options?: { as?: 'admin' | 'tenant'; input?: string }): Promise<KubectlResult>;
@@ -40,7 +44,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 export async function startE2E(): Promise<E2E> {
   const bin = await ensureBinaries();
-  const env = await startDevEnvironment({ binaries: bin, logger: silentLogger(), progress: (l) => process.stderr.write(`[e2e] ${l}\n`) });
+  const policyDir = mkdtempSync(join(tmpdir(), 'hm-e2e-policy-'));
+  const policyFile = join(policyDir, 'policy.yaml');
+  copyFileSync(DEFAULT_POLICY_FILE, policyFile);
+  const env = await startDevEnvironment({ binaries: bin, logger: silentLogger(), configPath: policyFile, progress: (l) => process.stderr.write(`[e2e] ${l}\n`) });
   const kc = env.controlPlane.kubeconfigs;
   const k: E2E['k'] = (args, options = {}) => kubectl(bin.kubectl, kc[options.as ?? 'admin'], args, options.input);
   const ok: E2E['ok'] = async (args, options = {}) => {
@@ -50,6 +57,7 @@ export async function startE2E(): Promise<E2E> {
   };
   const e2e: E2E = {
     env,
+    policyFile,
     bin,
     k,
     ok,
@@ -66,7 +74,10 @@ export async function startE2E(): Promise<E2E> {
       writeFileSync(p, text);
       return p;
     },
-    stop: () => env.stop(),
+    async stop() {
+      await env.stop();
+      rmSync(policyDir, { recursive: true, force: true });
+    },
   };
   return e2e;
 }

@@ -1,5 +1,6 @@
 /** Issue 4: resource-defaults end to end — reconciler, webhooks, quota, through kubectl. */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { E2E } from './env.js';
 import { waitFor } from './env.js';
@@ -77,6 +78,21 @@ export function resourceDefaultsCases(get: () => E2E): void {
         return containerLimits(m.limitRange)?.max?.cpu === '32' && (m.quotas[0]?.spec.hard as Record<string, string>)?.pods === '500';
       }, 5000);
       await e.ok(['annotate', 'namespace', 'rd-small', 'harbormaster.io/quota-profile=small', '--overwrite']);
+    });
+
+    it('a profile changed in the policy file is rolled out on hot reload', async () => {
+      const e = get();
+      const original = readFileSync(e.policyFile, 'utf8');
+      writeFileSync(e.policyFile, original.replace('pods: "30"', 'pods: "31"'));
+      try {
+        await waitFor('quota follows the reloaded profile', async () => {
+          const q = (await managed(e, 'rd-small')).quotas[0];
+          return (q?.spec.hard as Record<string, string> | undefined)?.pods === '31';
+        }, 10_000);
+      } finally {
+        writeFileSync(e.policyFile, original);
+      }
+      await waitFor('and back', async () => (((await managed(e, 'rd-small')).quotas[0]?.spec.hard as Record<string, string> | undefined)?.pods === '30'), 10_000);
     });
 
     it('an unknown profile name on a namespace is refused, listing the valid ones', async () => {
