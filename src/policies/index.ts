@@ -5,7 +5,9 @@
 import type { Policy } from '../policy/types.js';
 import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
 import { resourceDefaultsValidate } from './resource-defaults/validate.js';
+import { cloudCredentialsInject } from './cloud-credentials/inject.js';
+import { cloudCredentialsValidate } from './cloud-credentials/validate.js';
 
 export function builtinPolicies(): Policy[] {
-  return [resourceDefaultsMutate, resourceDefaultsValidate];
+  return [resourceDefaultsMutate, cloudCredentialsInject, resourceDefaultsValidate, cloudCredentialsValidate];
 }

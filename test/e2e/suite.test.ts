@@ -7,6 +7,7 @@ import { after, before, describe } from 'node:test';
 import { admissionCases, outageCases } from './admission.cases.js';
 import { startE2E, type E2E } from './env.js';
 import { resourceDefaultsCases } from './resource-defaults.cases.js';
+import { cloudCredentialsCases } from './cloud-credentials.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -19,6 +20,7 @@ describe('e2e against a real control plane', () => {
 
   admissionCases(get);
   resourceDefaultsCases(get);
+  cloudCredentialsCases(get);
   // Last: stops the webhook server.
   outageCases(get);
 });
