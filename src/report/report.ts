@@ -5,6 +5,7 @@
 import type { PolicyRegistry } from '../admission/registry.js';
 import type { KubeObject } from '../admission/types.js';
 import type { PolicyConfig } from '../config/types.js';
+import { nginxRiskTable } from '../policies/ingress/validate.js';
 
 export interface RuleReport {
   id: string;
@@ -21,6 +22,7 @@ export interface RuleReport {
 
 export interface PolicyReport {
   rules: RuleReport[];
+  nginxAnnotationRisks: ReturnType<typeof nginxRiskTable>;
   excludedNamespaces: string[];
   rbac: Array<{ kind: string; name: string; rules: unknown[] }>;
 }
@@ -33,7 +35,7 @@ function settingsFor(policy: string, config: PolicyConfig): unknown {
     case 'loadbalancer':
       return config.loadBalancer;
     case 'ingress':
-      return config.ingress;
+      return { ...config.ingress, vipPools: config.loadBalancer.vipPools.map((p) => p.name) };
     default:
       return {};
   }
@@ -62,7 +64,7 @@ export function buildReport(registry: PolicyRegistry, config: PolicyConfig, rbac
   const rbac = rbacObjects
     .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
     .map((o) => ({ kind: String(o.kind), name: String(o.metadata?.name ?? ''), rules: Array.isArray(o.rules) ? (o.rules as unknown[]) : [] }));
-  return { rules, excludedNamespaces: config.systemNamespaces, rbac };
+  return { rules, nginxAnnotationRisks: nginxRiskTable(), excludedNamespaces: config.systemNamespaces, rbac };
 }
 
 function cell(text: string): string {
@@ -84,6 +86,8 @@ export function renderMarkdown(report: PolicyReport): string {
     seen.add(r.webhook);
     out.push(`- \`${r.webhook}\` — **${r.failurePolicy}**: ${r.failurePolicyReason}`);
   }
+  out.push('', '## nginx annotation risk table', '', 'Critical: never allowed (every `*-snippet` too). High: only with `harbormaster.io/ingress-risk: high` on the namespace. Any other nginx key is denied.', '', '| annotation | risk | value type | why |', '|---|---|---|---|');
+  for (const a of report.nginxAnnotationRisks) out.push(`| \`${a.key}\` | ${a.risk} | ${a.type} | ${cell(a.why ?? '')} |`);
   out.push('', '## Excluded namespaces', '', report.excludedNamespaces.map((n) => `\`${n}\``).join(', '), '', '## RBAC held by the server', '');
   for (const role of report.rbac) {
     out.push(`### ${role.kind} ${role.name}`, '');
@@ -115,6 +119,10 @@ export function renderHtml(report: PolicyReport): string {
 <table><thead><tr><th>rule</th><th>what it does</th><th>kinds</th><th>operations</th><th>action</th><th>webhook</th><th>exemptions</th><th>settings</th></tr></thead>
 <tbody>
 ${rows}
+</tbody></table>
+<h2>nginx annotation risk table</h2>
+<table><thead><tr><th>annotation</th><th>risk</th><th>value type</th><th>why</th></tr></thead><tbody>
+${report.nginxAnnotationRisks.map((a) => `<tr><td><code>${esc(a.key)}</code></td><td>${esc(a.risk)}</td><td>${esc(a.type)}</td><td>${esc(a.why ?? '')}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>Excluded namespaces</h2><p>${esc(report.excludedNamespaces.join(', '))}</p>
 <h2>RBAC held by the server</h2>

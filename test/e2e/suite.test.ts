@@ -8,6 +8,7 @@ import { admissionCases, outageCases } from './admission.cases.js';
 import { startE2E, type E2E } from './env.js';
 import { resourceDefaultsCases } from './resource-defaults.cases.js';
 import { cloudCredentialsCases } from './cloud-credentials.cases.js';
+import { networkCases } from './network.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -21,6 +22,7 @@ describe('e2e against a real control plane', () => {
   admissionCases(get);
   resourceDefaultsCases(get);
   cloudCredentialsCases(get);
+  networkCases(get);
   // Last: stops the webhook server.
   outageCases(get);
 });

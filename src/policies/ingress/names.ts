@@ -1,0 +1,21 @@
+/** Names from SPEC 3.5. */
+export const HM_PREFIX = 'ingress.harbormaster.io/';
+export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
+export const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+export const RISK_NAMESPACE_ANNOTATION = 'harbormaster.io/ingress-risk';
+export const HM_KEYS = ['static-vip', 'allow-http', 'ssl-redirect', 'min-replicas', 'max-replicas', 'target-cpu-utilization'] as const;
+
+export const RULES = {
+  className: 'ingress.class',
+  knownKeys: 'ingress.known-keys',
+  controllerValues: 'ingress.controller-annotations',
+  nginxAllowList: 'ingress.nginx-allow-list',
+  nginxRisk: 'ingress.nginx-risk',
+  nginxValues: 'ingress.nginx-values',
+  unsafeChars: 'ingress.unsafe-characters',
+  host: 'ingress.host',
+  hostUnique: 'ingress.host-unique',
+  tlsSecret: 'ingress.tls-secret',
+  tlsHosts: 'ingress.tls-hosts',
+  pathType: 'ingress.path-type',
+} as const;

@@ -1,0 +1,132 @@
+/**
+ * `/validate/ingress`: networking.k8s.io/v1 Ingresses for the platform's
+ * ingress controller (SPEC 3.5): class, annotations (controller keys and the
+ * nginx allow-list), hosts, host+path ownership across namespaces, TLS.
+ */
+import type { DecisionBuilder } from '../../policy/decision.js';
+import type { Policy, PolicyInput } from '../../policy/types.js';
+import { rec } from '../resource-defaults/podspec.js';
+import { shown } from '../shared/values.js';
+import { checkIngressAnnotations } from './annotations.js';
+import { hostProblem, ownerOf } from './hosts.js';
+import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
+import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
+
+type Rec = Record<string, unknown>;
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function checkClass({ request, config }: PolicyInput, spec: Rec, out: DecisionBuilder): void {
+  const className = typeof spec.ingressClassName === 'string' ? spec.ingressClassName : undefined;
+  const legacy = request.object?.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
+  const allowed = config.ingress.classes.map((c) => c.name);
+  if (className !== undefined && legacy !== undefined && className !== legacy) {
+    out.deny(RULES.className, `spec.ingressClassName "${className}" and metadata.annotations["${LEGACY_CLASS_ANNOTATION}"] ${shown(legacy)} differ; set spec.ingressClassName only`);
+    return;
+  }
+  const effective = className ?? legacy;
+  if (effective === undefined) {
+    if (!config.ingress.classes.some((c) => c.default)) {
+      out.deny(RULES.className, `spec.ingressClassName is required (no default class is configured); use one of: ${allowed.join(', ')}`);
+    }
+    return;
+  }
+  if (!allowed.includes(effective)) {
+    out.deny(RULES.className, `${className !== undefined ? 'spec.ingressClassName' : `metadata.annotations["${LEGACY_CLASS_ANNOTATION}"]`} ${shown(effective)} is not an allowed class; use one of: ${allowed.join(', ')}`);
+  }
+}
+
+function checkRules(input: PolicyInput, spec: Rec, out: DecisionBuilder): Set<string> {
+  const { request, cluster } = input;
+  const ns = request.namespace ?? '';
+  const name = request.name ?? request.object?.metadata?.name ?? '';
+  const hosts = new Set<string>();
+  arr(spec.rules).forEach((r, i) => {
+    const rule = rec(r) ?? {};
+    const host = typeof rule.host === 'string' ? rule.host : '';
+    hosts.add(host);
+    if (host !== '') {
+      const problem = hostProblem(host);
+      if (problem) {
+        out.deny(RULES.host, `spec.rules[${i}].host ${shown(host)} ${problem}`);
+        return;
+      }
+    }
+    arr(rec(rule.http)?.paths).forEach((p, j) => {
+      const path = rec(p) ?? {};
+      const field = `spec.rules[${i}].http.paths[${j}]`;
+      const pathType = typeof path.pathType === 'string' ? path.pathType : undefined;
+      if (pathType === undefined) out.deny(RULES.pathType, `${field}.pathType is required: Exact, Prefix or ImplementationSpecific`);
+      const pathText = typeof path.path === 'string' ? path.path : '/';
+      const owner = ownerOf(host, { path: pathText, ...(pathType ? { pathType } : {}) }, { namespace: ns, name }, cluster.listIngresses());
+      if (owner) {
+        out.deny(RULES.hostUnique, `spec.rules[${i}].host ${shown(host || '*')} path ${shown(pathText)} is already served by Ingress ${owner.ingress.namespace}/${owner.ingress.name} (path ${shown(owner.path)})`);
+      }
+    });
+  });
+  return hosts;
+}
+
+function checkTls({ request, cluster }: PolicyInput, spec: Rec, ruleHosts: Set<string>, out: DecisionBuilder): void {
+  const ns = request.namespace ?? '';
+  arr(spec.tls).forEach((t, i) => {
+    const tls = rec(t) ?? {};
+    if (typeof tls.secretName === 'string' && tls.secretName) {
+      const secret = cluster.getSecret(ns, tls.secretName);
+      if (!secret || secret.type !== 'kubernetes.io/tls') {
+        out.deny(RULES.tlsSecret, `spec.tls[${i}].secretName "${tls.secretName}" is not a kubernetes.io/tls Secret in namespace ${ns}; create it there first`);
+      }
+    }
+    for (const h of arr(tls.hosts)) {
+      if (typeof h === 'string' && !ruleHosts.has(h)) out.warn(RULES.tlsHosts, `spec.tls[${i}] host "${h}" is served by no rule of this Ingress`);
+    }
+  });
+}
+
+function evaluate(input: PolicyInput, out: DecisionBuilder): void {
+  const { request, cluster, config } = input;
+  if (request.kind.kind !== 'Ingress' || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return;
+  const spec = rec(request.object?.spec) ?? {};
+  checkClass(input, spec, out);
+  checkIngressAnnotations({
+    annotations: request.object?.metadata?.annotations ?? {},
+    namespaceRisk: cluster.getNamespace(request.namespace ?? '')?.annotations[RISK_NAMESPACE_ANNOTATION],
+    config,
+    out,
+  });
+  const hosts = checkRules(input, spec, out);
+  checkTls(input, spec, hosts, out);
+}
+
+const both = ['CREATE', 'UPDATE'] as const;
+export const ingressValidate: Policy = {
+  name: 'ingress',
+  type: 'validate',
+  description: 'Validates Ingresses for the platform ingress controller: class, annotations, host ownership, TLS.',
+  rules: [
+    { id: RULES.className, description: 'spec.ingressClassName (or the legacy annotation, not both differently) names an allowed class, or the default class applies.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.knownKeys, description: 'Only the documented ingress.harbormaster.io/ keys; unknown keys denied with the closest suggested.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.controllerValues, description: 'static-vip in a VIP pool; allow-http and ssl-redirect booleans; min/max-replicas 1–100 with min ≤ max; target-cpu-utilization 1–100.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.nginxAllowList, description: 'nginx.ingress.kubernetes.io/ keys must be on the allow-list (see the risk table).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.nginxRisk, description: `Critical keys (every *-snippet) are always denied; High keys need ${RISK_NAMESPACE_ANNOTATION}: "high" on the namespace.`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.nginxValues, description: 'Values of allowed nginx keys are type-checked.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.unsafeChars, description: 'No controller annotation value may contain a control character, newline, {, } or ;.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.host, description: 'Hosts are DNS-1123 names; * only as the whole leftmost label.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.hostUnique, description: 'A host+path served by an Ingress in another namespace cannot be claimed (overlapping prefixes included).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.tlsSecret, description: 'A TLS secretName must be a kubernetes.io/tls Secret in the same namespace.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.tlsHosts, description: 'Warns about TLS hosts that no rule serves.', action: 'warn', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.pathType, description: 'Every path has a pathType.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+  ],
+  webhook: {
+    rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
+    failurePolicy: 'Fail',
+    failurePolicyReason:
+      'Fail-closed: an unchecked Ingress can take over another tenant\'s host or inject controller configuration; Ingress writes are rare and system namespaces are excluded.',
+    namespaced: true,
+  },
+  evaluate,
+};
+
+/** The risk table, for the security report. */
+export function nginxRiskTable(): Array<{ key: string; risk: string; type: string; why?: string }> {
+  return NGINX_ANNOTATIONS.map((a) => ({ key: `nginx.ingress.kubernetes.io/${a.key}`, risk: a.risk, type: a.type.kind, ...(a.why ? { why: a.why } : {}) }));
+}

@@ -1,0 +1,63 @@
+/** Issue 6: loadbalancer and ingress policies through kubectl. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { E2E } from './env.js';
+import { waitFor } from './env.js';
+
+const ingress = (name: string) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+spec:
+  ingressClassName: harbormaster
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: { name: web, port: { number: 80 } }
+`;
+
+export function networkCases(get: () => E2E): void {
+  describe('loadbalancer and ingress', () => {
+    it('two namespaces racing for one host: the second is refused naming the first', async () => {
+      const e = get();
+      const a = await e.namespace('net-a');
+      const b = await e.namespace('net-b');
+      const [first, second] = await Promise.all([
+        e.k(['apply', '-n', a, '-f', '-'], { input: ingress('shop') }),
+        // The second starts once the first is admitted and in the webhook's cache.
+        (async () => {
+          await waitFor('first Ingress cached', async () => e.env.server.store.listIngresses().some((i) => i.namespace === a), 10_000);
+          return e.k(['apply', '-n', b, '-f', '-'], { input: ingress('shop-copy') });
+        })(),
+      ]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.notEqual(second.code, 0);
+      assert.match(second.stderr, /\[ingress\.host-unique\] spec\.rules\[0\]\.host "shop\.example\.com" path "\/" is already served by Ingress net-a\/shop/);
+      // The owner may still update its own Ingress.
+      const again = await e.k(['apply', '-n', a, '-f', '-'], { input: ingress('shop').replace('name: web', 'name: web2') });
+      assert.equal(again.code, 0, again.stderr);
+    });
+
+    it('a Service with a typo\'d lb.harbormaster.io/algoritm is refused with "did you mean"', async () => {
+      const e = get();
+      const svc = `apiVersion: v1\nkind: Service\nmetadata:\n  name: lb\n  annotations:\n    lb.harbormaster.io/algoritm: round-robin\nspec:\n  type: LoadBalancer\n  selector: { app: web }\n  ports: [{ port: 443, protocol: TCP }]\n`;
+      const r = await e.k(['apply', '-n', 'net-a', '-f', '-'], { input: svc });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\[loadbalancer\.known-keys\] metadata\.annotations\["lb\.harbormaster\.io\/algoritm"\] is not a known key; did you mean `algorithm`\?/);
+      const fixed = await e.k(['apply', '-n', 'net-a', '-f', '-'], { input: svc.replace('algoritm', 'algorithm') });
+      assert.equal(fixed.code, 0, fixed.stderr);
+    });
+
+    it('an IngressNightmare-style snippet never gets through', async () => {
+      const e = get();
+      const evil = ingress('evil').replace('metadata:\n  name: evil', 'metadata:\n  name: evil\n  annotations:\n    nginx.ingress.kubernetes.io/auth-tls-match-cn: "CN=x\\n}\\nssl_engine /tmp/x.so;"').replace('shop.example.com', 'evil.example.com');
+      const r = await e.k(['apply', '-n', 'net-b', '-f', '-'], { input: evil });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\[ingress\.unsafe-characters\]|\[ingress\.nginx-risk\]/);
+    });
+  });
+}
