@@ -9,6 +9,7 @@ import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
 import { runDev } from './dev.js';
+import { runAddonsDisable, runAddonsEnable, runAddonsList, runAddonsStatus, type AddonsCliOptions } from './addons.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -102,16 +103,30 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     });
 
   const addons = program.command('addons').description('addon catalog and control through the Cluster object');
-  for (const sub of ['list', 'enable', 'disable', 'status']) {
-    addons
-      .command(sub)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        io.err(`addons ${sub}: the addon manager is not built yet (issue 7)\n`);
-        code = 2;
-      });
-  }
+  const common = (c: Command): Command =>
+    c.option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)').option('--cluster <name>', 'the Cluster object (default: the only/oldest one)');
+  common(addons.command('list').description('the catalog with versions and state')).action(async (o: AddonsCliOptions) => {
+    code = await runAddonsList(o, io);
+  });
+  common(addons.command('enable <name>').description('enable an addon and follow it until its objects are applied'))
+    .option('--values <file>', 'values (YAML or JSON), checked against the addon schema')
+    .option('--no-wait', 'return once the annotation is set')
+    .option('--timeout <seconds>', 'how long to follow', '120')
+    .action(async (name: string, o: AddonsCliOptions & { values?: string; wait?: boolean }) => {
+      code = await runAddonsEnable(name, o, io);
+    });
+  common(addons.command('disable <name>').description('disable an addon (PersistentVolumeClaims are kept unless --purge)'))
+    .option('--purge', 'delete its PersistentVolumeClaims too')
+    .option('--no-wait', 'return once the annotation is set')
+    .option('--timeout <seconds>', 'how long to follow', '120')
+    .action(async (name: string, o: AddonsCliOptions & { purge?: boolean; wait?: boolean }) => {
+      code = await runAddonsDisable(name, o, io);
+    });
+  common(addons.command('status').description('phase, objects applied and workloads ready per addon'))
+    .option('--watch', 'keep refreshing')
+    .action(async (o: AddonsCliOptions & { watch?: boolean }) => {
+      code = await runAddonsStatus(o, io);
+    });
 
   const certs = program.command('certs').description('webhook certificates');
   certs

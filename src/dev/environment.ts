@@ -26,6 +26,7 @@ export interface DevEnvironmentOptions {
   port?: number;
   configPath?: string;
   progress?: (line: string) => void;
+  identity?: string;
 }
 
 export interface DevEnvironment {
@@ -43,8 +44,11 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   try {
     const admin = cp.kubeconfigs.admin;
     say('installing namespace, ServiceAccount and RBAC from manifests/');
-    const files = ['namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
+    const files = ['crd-cluster.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
     await kubectlOk(options.binaries.kubectl, admin, ['apply', ...files]);
+    await kubectlOk(options.binaries.kubectl, admin, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
+    // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
+    await kubectlOk(options.binaries.kubectl, admin, ['apply', '-f', '-'], 'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n');
 
     const certDir = join(cp.dir, 'webhook-certs');
     writeBundle(certDir, generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }));
@@ -59,6 +63,8 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       host: '127.0.0.1',
       kubeconfig: cp.kubeconfigs.harbormaster,
       logger: options.logger,
+      helm: options.binaries.helm,
+      ...(options.identity ? { identity: options.identity } : {}),
     });
     await server.waitUntilReady(60_000);
 

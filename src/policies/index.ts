@@ -3,6 +3,9 @@
  * in the webhook configurations, `review` and the security report.
  */
 import type { Policy } from '../policy/types.js';
+import { loadCatalog, type Addon } from '../addons/catalog.js';
+import { ADDONS_DIR } from '../paths.js';
+import { addonsValidatePolicy } from './addons/validate.js';
 import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
 import { resourceDefaultsValidate } from './resource-defaults/validate.js';
 import { cloudCredentialsInject } from './cloud-credentials/inject.js';
@@ -10,6 +13,22 @@ import { cloudCredentialsValidate } from './cloud-credentials/validate.js';
 import { ingressValidate } from './ingress/validate.js';
 import { loadBalancerValidate } from './loadbalancer/validate.js';
 
-export function builtinPolicies(): Policy[] {
-  return [resourceDefaultsMutate, cloudCredentialsInject, resourceDefaultsValidate, cloudCredentialsValidate, loadBalancerValidate, ingressValidate];
+let shippedCatalog: Addon[] | undefined;
+
+/** The addon catalog shipped in addons/, read on first use. */
+export function defaultCatalog(): Addon[] {
+  shippedCatalog ??= loadCatalog(ADDONS_DIR);
+  return shippedCatalog;
+}
+
+export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): Policy[] {
+  return [
+    resourceDefaultsMutate,
+    cloudCredentialsInject,
+    resourceDefaultsValidate,
+    cloudCredentialsValidate,
+    loadBalancerValidate,
+    ingressValidate,
+    addonsValidatePolicy(catalog),
+  ];
 }

@@ -17,7 +17,9 @@ import { formatProblems, loadConfigFile } from '../config/load.js';
 import { ConfigSource } from '../config/source.js';
 import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { builtinPolicies } from '../policies/index.js';
+import { builtinPolicies, defaultCatalog } from '../policies/index.js';
+import { AddonManager } from '../addons/manager.js';
+import { HelmRenderer } from '../addons/render.js';
 import { LeaderElector } from '../reconcile/leader.js';
 import { NamespaceReconciler } from '../reconcile/namespaces.js';
 import { hostname } from 'node:os';
@@ -39,6 +41,8 @@ export interface ServeOptions {
   identity?: string;
   /** Run the reconcilers (under leader election) when connected to a cluster; default true. */
   reconcilers?: boolean;
+  /** The helm binary the addon manager renders bundles with (default: HARBORMASTER_HELM or `helm`). */
+  helm?: string;
 }
 
 export interface RunningServer {
@@ -48,6 +52,12 @@ export interface RunningServer {
   store: ClusterStore;
   /** The namespace reconciler while this replica leads, else undefined. */
   namespaceReconciler(): NamespaceReconciler | undefined;
+  /** The addon manager while this replica leads, else undefined. */
+  addonManager(): AddonManager | undefined;
+  /** Render cache of the addon manager (kept across leadership changes). */
+  renderer: HelmRenderer;
+  /** True while this replica holds the reconciler lease. */
+  leading(): boolean;
   /** Resolves once /readyz would answer ok (certs loaded, caches synced). */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +97,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let informers: InformerSet | undefined;
   let elector: LeaderElector | undefined;
   let reconciler: NamespaceReconciler | undefined;
+  let addons: AddonManager | undefined;
+  const catalog = defaultCatalog();
+  const renderer = new HelmRenderer({ helm: options.helm ?? process.env.HARBORMASTER_HELM ?? 'helm' });
   if (options.stateDir !== undefined) {
     store = storeFromDir(options.stateDir);
   } else {
@@ -110,11 +123,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'namespaces', verb, kind }),
           });
           void reconciler.start();
+          addons = new AddonManager({
+            kubeconfig,
+            catalog,
+            renderer,
+            logger,
+            onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'addons', verb, kind }),
+          });
+          void addons.start();
         },
         onStoppedLeading: () => {
           metrics.leader.set(0);
           reconciler?.stop();
           reconciler = undefined;
+          addons?.stop();
+          addons = undefined;
         },
       });
       elector.start();
@@ -134,7 +157,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   metrics.certExpiry.set(certs.current.notAfter.getTime() / 1000);
 
-  const registry = new PolicyRegistry(builtinPolicies());
+  const registry = new PolicyRegistry(builtinPolicies(catalog));
   const app = createAdmissionApp({
     registry,
     cluster: store,
@@ -161,11 +184,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await informers?.waitForSync(timeoutMs);
     },
     namespaceReconciler: () => reconciler,
+    addonManager: () => addons,
+    renderer,
+    leading: () => elector?.leading ?? false,
     async close() {
       certs.stop();
       config.stop();
       await elector?.stop();
       reconciler?.stop();
+      addons?.stop();
       await informers?.stop();
       await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));

@@ -1,0 +1,69 @@
+/** Addon status on the Cluster object (SPEC 5), computed purely from what the manager observed. */
+import type { KubeObject } from '../admission/types.js';
+import type { ReadyWorkload } from './catalog.js';
+
+export type Phase = 'Installing' | 'Ready' | 'Degraded' | 'Failed' | 'Removing' | 'Disabled';
+
+export interface AddonStatus {
+  name: string;
+  phase: Phase;
+  version: string;
+  revision: number;
+  message: string;
+  lastTransitionTime: string;
+  objects: { applied: number; total: number };
+  workloads: { ready: number; total: number };
+  /** Hash of the applied manifests: a new one bumps `revision`. */
+  manifestHash: string;
+}
+
+type Rec = Record<string, unknown>;
+const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
+
+/** Ready as its controller reports it: the current generation observed and every wanted replica ready. */
+export function workloadReady(obj: KubeObject | undefined): boolean {
+  if (!obj) return false;
+  const spec = (obj.spec ?? {}) as Rec;
+  const status = (obj.status ?? {}) as Rec;
+  const generation = num((obj.metadata as Rec | undefined)?.generation, 0);
+  if (num(status.observedGeneration, -1) < generation) return false;
+  switch (obj.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+      return num(status.readyReplicas) >= num(spec.replicas, 1) && (obj.kind !== 'Deployment' || num(status.updatedReplicas) >= num(spec.replicas, 1));
+    case 'DaemonSet':
+      return num(status.numberReady) >= num(status.desiredNumberScheduled) && num(status.updatedNumberScheduled) >= num(status.desiredNumberScheduled);
+    default:
+      return false;
+  }
+}
+
+export function countReady(ready: readonly ReadyWorkload[], lookup: (w: ReadyWorkload) => KubeObject | undefined): number {
+  return ready.filter((w) => workloadReady(lookup(w))).length;
+}
+
+/** Installing until first ready; a Ready addon that stops being ready is Degraded. */
+export function runningPhase(prev: AddonStatus | undefined, allReady: boolean): Phase {
+  if (allReady) return 'Ready';
+  return prev && (prev.phase === 'Ready' || prev.phase === 'Degraded') ? 'Degraded' : 'Installing';
+}
+
+/** The next status entry; lastTransitionTime moves only when the phase changes. */
+export function nextStatus(prev: AddonStatus | undefined, observed: Omit<AddonStatus, 'lastTransitionTime' | 'revision'>, now: Date): AddonStatus {
+  const revision = prev ? (prev.manifestHash !== observed.manifestHash && observed.manifestHash !== '' ? prev.revision + 1 : prev.revision) : observed.manifestHash ? 1 : 0;
+  return {
+    ...observed,
+    revision,
+    lastTransitionTime: prev && prev.phase === observed.phase ? prev.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
+
+export function sameStatus(a: AddonStatus | undefined, b: AddonStatus): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `kubectl get clusters` summary column: ready/enabled. */
+export function summary(entries: readonly AddonStatus[]): string {
+  const enabled = entries.filter((e) => e.phase !== 'Disabled' && e.phase !== 'Removing');
+  return `${enabled.filter((e) => e.phase === 'Ready').length}/${enabled.length}`;
+}
