@@ -9,6 +9,7 @@ import { startE2E, type E2E } from './env.js';
 import { resourceDefaultsCases } from './resource-defaults.cases.js';
 import { cloudCredentialsCases } from './cloud-credentials.cases.js';
 import { networkCases } from './network.cases.js';
+import { addonCases } from './addons.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -23,6 +24,7 @@ describe('e2e against a real control plane', () => {
   resourceDefaultsCases(get);
   cloudCredentialsCases(get);
   networkCases(get);
+  addonCases(get);
   // Last: stops the webhook server.
   outageCases(get);
 });
