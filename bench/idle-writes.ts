@@ -1,6 +1,7 @@
 /**
- * Measures the reconciler's API writes over an idle period on the real local
- * control plane: npx tsx bench/idle-writes.ts [seconds=300] [namespaces=20]
+ * Measures the reconcilers' API writes over an idle period on the real local
+ * control plane, with N tenant namespaces and all four addons enabled, and the
+ * server's memory: node --import tsx bench/idle-writes.ts [seconds=300] [namespaces=20]
  */
 import { ensureBinaries } from '../src/dev/binaries.js';
 import { startDevEnvironment } from '../src/dev/environment.js';
@@ -19,17 +20,19 @@ try {
     const ann = i % 3 === 0 ? 'harbormaster.io/allow-best-effort: "true"' : `harbormaster.io/quota-profile: ${['default', 'small', 'large'][i % 3]}`;
     await kubectlOk(bin.kubectl, admin, ['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: idle-${i}\n  annotations:\n    ${ann}\n`);
   }
+  await kubectlOk(bin.kubectl, admin, ['annotate', 'cluster', 'local', ...['datadog', 'prometheus', 'efk', 'dashboard'].map((a) => `addons.harbormaster.io/${a}=enabled`)]);
   for (;;) {
     await env.server.namespaceReconciler()?.idle();
+    await env.server.addonManager()?.idle();
     const w = await writes();
     await new Promise((r) => setTimeout(r, 2000));
     if ((await writes()) === w) break;
   }
   const setup = await writes();
-  console.log(`set-up: ${namespaces} namespaces (+ default), ${setup} writes, converged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`set-up: ${namespaces} namespaces (+ default) and 4 addons, ${setup} writes, converged in ${((Date.now() - t0) / 1000).toFixed(1)} s; render cache ${JSON.stringify(env.server.renderer.stats)}`);
   const mem0 = process.memoryUsage().rss;
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  console.log(`idle ${seconds} s: ${(await writes()) - setup} writes; reconciles during idle: see stats ${JSON.stringify(env.server.namespaceReconciler()?.stats)}; rss ${(mem0 / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`idle ${seconds} s: ${(await writes()) - setup} writes; namespace reconciler stats ${JSON.stringify(env.server.namespaceReconciler()?.stats)}; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB; rss ${(mem0 / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 } finally {
   await env.stop();
 }

@@ -50,7 +50,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--host <addr>', 'listen address', '0.0.0.0')
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)').conflicts('state'))
     .option('--state <dir>', 'cluster state from manifest files, no API server')
-    .action(async (o: { config: string; certDir: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string }) => {
+    .option('--manage-certs', 'keep Secret harbormaster-tls renewed and the webhooks\' caBundle in sync (leader only)')
+    .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
+    .action(async (o: { config: string; certDir: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string; manageCerts?: boolean; helm: string }) => {
       const logger = createLogger();
       // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
       const { startServer, StartupError } = await import('../runtime/serve.js');
@@ -64,6 +66,8 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
           logger,
           ...(o.state ? { stateDir: o.state } : {}),
           ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+          ...(o.manageCerts ? { manageCerts: true } : {}),
+          helm: o.helm,
         });
         code = await untilSignal(() => server.close());
       } catch (err) {

@@ -10,6 +10,7 @@ import { createAdmissionApp } from '../admission/http.js';
 import { PolicyRegistry } from '../admission/registry.js';
 import { listenHttps, type HttpsServer } from '../admission/server.js';
 import { CertWatcher } from '../certs/watcher.js';
+import { CertManager } from '../certs/manager.js';
 import { InformerSet } from '../cluster/informers.js';
 import { storeFromDir } from '../cluster/static.js';
 import { ClusterStore } from '../cluster/store.js';
@@ -43,6 +44,8 @@ export interface ServeOptions {
   reconcilers?: boolean;
   /** The helm binary the addon manager renders bundles with (default: HARBORMASTER_HELM or `helm`). */
   helm?: string;
+  /** Leader keeps Secret harbormaster-tls renewed and the webhooks' caBundle in sync (in-cluster). */
+  manageCerts?: boolean;
 }
 
 export interface RunningServer {
@@ -98,6 +101,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let elector: LeaderElector | undefined;
   let reconciler: NamespaceReconciler | undefined;
   let addons: AddonManager | undefined;
+  let certManager: CertManager | undefined;
   const catalog = defaultCatalog();
   const renderer = new HelmRenderer({ helm: options.helm ?? process.env.HARBORMASTER_HELM ?? 'helm' });
   if (options.stateDir !== undefined) {
@@ -131,6 +135,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'addons', verb, kind }),
           });
           void addons.start();
+          if (options.manageCerts) {
+            certManager = new CertManager({
+              kubeconfig,
+              namespace: 'harbormaster-system',
+              service: 'harbormaster',
+              secretName: 'harbormaster-tls',
+              webhookConfigName: 'harbormaster',
+              logger,
+              onWrite: (what) => metrics.reconcileWrites.inc({ reconciler: 'certs', verb: 'write', kind: what }),
+            });
+            certManager.start();
+          }
         },
         onStoppedLeading: () => {
           metrics.leader.set(0);
@@ -138,6 +154,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           reconciler = undefined;
           addons?.stop();
           addons = undefined;
+          certManager?.stop();
+          certManager = undefined;
         },
       });
       elector.start();
@@ -193,6 +211,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await elector?.stop();
       reconciler?.stop();
       addons?.stop();
+      certManager?.stop();
       await informers?.stop();
       await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));

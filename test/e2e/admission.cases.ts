@@ -1,6 +1,8 @@
 /** Issue 3: Harbormaster as users meet it, through kubectl against a real API server. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { E2E } from './env.js';
 import { waitFor } from './env.js';
 
@@ -47,6 +49,15 @@ export function admissionCases(get: () => E2E): void {
       const after = await e.k(['get', 'pod', 'dry', '-n', 'e2e-apply']);
       assert.notEqual(after.code, 0);
       assert.match(after.stderr, /NotFound/);
+    });
+
+    it('kubectl apply -k manifests/ is accepted by the API server (server-side dry run)', async () => {
+      const e = get();
+      const r = await e.k(['apply', '-k', join(PACKAGE_ROOT, 'manifests'), '--dry-run=server']);
+      assert.equal(r.code, 0, r.stderr);
+      for (const what of ['customresourcedefinition.apiextensions.k8s.io/clusters.harbormaster.io', 'deployment.apps/harbormaster', 'poddisruptionbudget.policy/harbormaster', 'networkpolicy.networking.k8s.io/harbormaster', 'configmap/harbormaster-policy', 'mutatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster', 'validatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster']) {
+        assert.ok(r.stdout.includes(what), `${what} in ${r.stdout}`);
+      }
     });
 
     it("a Deployment's Pods, created by the ReplicaSet controller, go through the webhook", async () => {

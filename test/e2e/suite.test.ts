@@ -10,6 +10,7 @@ import { resourceDefaultsCases } from './resource-defaults.cases.js';
 import { cloudCredentialsCases } from './cloud-credentials.cases.js';
 import { networkCases } from './network.cases.js';
 import { addonCases } from './addons.cases.js';
+import { certCases } from './certs.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -27,4 +28,6 @@ describe('e2e against a real control plane', () => {
   addonCases(get);
   // Last: stops the webhook server.
   outageCases(get);
+  // After the outage: it rewrites the webhooks' caBundle.
+  certCases(get);
 });
