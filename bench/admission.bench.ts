@@ -40,11 +40,22 @@ const credCluster = storeFromObjects([
   { apiVersion: 'v1', kind: 'Secret', type: 'aws-credential', metadata: { name: 'aws', namespace: 'team-a' } },
 ]);
 const gcpSecretObj = gcpSecret('key', gcpKey());
+// 200 existing LoadBalancer Services and 200 Ingresses in the cache: the sharing and ownership scans see them all.
+const netCluster = storeFromObjects([
+  ns,
+  { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls', namespace: 'team-a' } },
+  ...Array.from({ length: 200 }, (_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: `t${i % 20}`, annotations: { 'lb.harbormaster.io/vip': `203.0.113.${i % 250}`, 'lb.harbormaster.io/shared-vip-key': 'k' } }, spec: { type: 'LoadBalancer', ports: [{ port: 1000 + i, protocol: 'TCP' }] } })),
+  ...Array.from({ length: 200 }, (_, i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: `i${i}`, namespace: `t${i % 20}` }, spec: { rules: [{ host: `h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix' }] } }] } })),
+]);
+const lbService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', annotations: { 'lb.harbormaster.io/vip': '203.0.113.7', 'lb.harbormaster.io/shared-vip-key': 'k', 'lb.harbormaster.io/algorithm': 'least-connections', 'lb.harbormaster.io/health-check-interval': '10', 'lb.harbormaster.io/health-check-timeout': '3' } }, spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }], loadBalancerSourceRanges: ['10.0.0.0/8'] } };
+const ingressObj = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true', 'ingress.harbormaster.io/min-replicas': '2' } }, spec: { ingressClassName: 'harbormaster', tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }], rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix' }, { path: '/api', pathType: 'Prefix' }] } }] } };
 const scenarios: Record<string, { what: string; request: ReturnType<typeof admissionRequest>; cluster: typeof cluster }> = {
   'mutate/resource-defaults': { what: '10-container Pod, nothing set', request: admissionRequest(pod, { namespace: 'team-a' }), cluster },
   'validate/resource-defaults': { what: '10-container Pod', request: admissionRequest(pod, { namespace: 'team-a' }), cluster },
   'mutate/cloud-credentials': { what: '3-container Pod, GCP + AWS injected', request: admissionRequest(credPod, { namespace: 'team-a' }), cluster: credCluster },
   'validate/cloud-credentials': { what: 'gcp-credential Secret (RSA key parsed)', request: admissionRequest(gcpSecretObj, { namespace: 'team-a' }), cluster },
+  'validate/loadbalancer': { what: 'LB Service, 5 annotations, 200 Services cached', request: admissionRequest(lbService, { namespace: 'team-a' }), cluster: netCluster },
+  'validate/ingress': { what: 'Ingress, TLS, 2 paths, 3 annotations, 200 Ingresses cached', request: admissionRequest(ingressObj, { namespace: 'team-a' }), cluster: netCluster },
 };
 
 console.log('# policy evaluation, in-process');
