@@ -72,9 +72,11 @@ export function slimIngress(o: KubeObject): IngressInfo {
   const m = meta(o);
   const spec = rec(o.spec);
   const cls = str(spec.ingressClassName) ?? m.annotations['kubernetes.io/ingress.class'];
+  const created = str(rec(o.metadata).creationTimestamp);
   return {
     namespace: m.namespace,
     name: m.name,
+    ...(created ? { created } : {}),
     ...(cls ? { className: cls } : {}),
     annotations: m.annotations,
     rules: arr(spec.rules).map((r) => ({

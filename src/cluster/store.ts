@@ -43,7 +43,21 @@ class KindMap<T> {
   list(): readonly T[] { return (this.#list ??= Object.freeze([...this.#items.values()])); }
 }
 
+export type StoreListener = (kind: TrackedKind) => void;
+
 export class ClusterStore implements ClusterView {
+  readonly #listeners = new Set<StoreListener>();
+
+  /** Called after every change; returns the unsubscribe function. For reconcilers, never for policies. */
+  subscribe(fn: StoreListener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #changed(kind: TrackedKind): void {
+    for (const fn of this.#listeners) fn(kind);
+  }
+
   readonly namespaces = new KindMap<NamespaceInfo>();
   readonly serviceAccounts = new KindMap<ServiceAccountInfo>();
   readonly secrets = new KindMap<SecretInfo>();
@@ -69,11 +83,13 @@ export class ClusterStore implements ClusterView {
     const slim = TRACKED_KINDS[kind](obj) as { name: string; namespace?: string };
     if (!slim.name) return;
     this.#map(kind).set(key(slim.namespace, slim.name), slim);
+    this.#changed(kind);
   }
 
   remove(kind: TrackedKind, obj: KubeObject): void {
     const m = obj.metadata ?? {};
     if (typeof m.name === 'string') this.#map(kind).delete(key(m.namespace, m.name));
+    this.#changed(kind);
   }
 
   /** Empties one kind, before an informer relists it. */

@@ -47,6 +47,8 @@ export interface IngressPathInfo {
 export interface IngressInfo {
   namespace: string;
   name: string;
+  /** metadata.creationTimestamp: who came first when two claim one host. */
+  created?: string;
   className?: string;
   annotations: Readonly<Record<string, string>>;
   rules: ReadonlyArray<{ host: string; paths: readonly IngressPathInfo[] }>;

@@ -12,6 +12,7 @@ export interface Metrics {
   certExpiry: Gauge;
   reconcileWrites: Counter<'reconciler' | 'verb' | 'kind'>;
   leader: Gauge;
+  ingressConflicts: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -47,6 +48,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'harbormaster_reconcile_writes_total',
       help: 'API writes made by the reconcilers (zero at steady state).',
       labelNames: ['reconciler', 'verb', 'kind'],
+      registers: [registry],
+    }),
+    ingressConflicts: new Gauge({
+      name: 'harbormaster_ingress_host_conflicts',
+      help: 'Ingresses serving a host+path that an older Ingress of another namespace already serves (got past admission in a race).',
       registers: [registry],
     }),
     leader: new Gauge({

@@ -11,6 +11,7 @@ import { PolicyRegistry } from '../admission/registry.js';
 import { listenHttps, type HttpsServer } from '../admission/server.js';
 import { CertWatcher } from '../certs/watcher.js';
 import { CertManager } from '../certs/manager.js';
+import { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
 import { InformerSet } from '../cluster/informers.js';
 import { storeFromDir } from '../cluster/static.js';
 import { ClusterStore } from '../cluster/store.js';
@@ -61,6 +62,8 @@ export interface RunningServer {
   renderer: HelmRenderer;
   /** True while this replica holds the reconciler lease. */
   leading(): boolean;
+  /** The ingress conflict reporter while this replica leads. */
+  ingressConflicts(): IngressConflictReporter | undefined;
   /** Resolves once /readyz would answer ok (certs loaded, caches synced). */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -102,6 +105,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let reconciler: NamespaceReconciler | undefined;
   let addons: AddonManager | undefined;
   let certManager: CertManager | undefined;
+  let conflicts: IngressConflictReporter | undefined;
   const catalog = defaultCatalog();
   const renderer = new HelmRenderer({ helm: options.helm ?? process.env.HARBORMASTER_HELM ?? 'helm' });
   if (options.stateDir !== undefined) {
@@ -135,6 +139,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'addons', verb, kind }),
           });
           void addons.start();
+          conflicts = new IngressConflictReporter({
+            kubeconfig,
+            store,
+            logger,
+            onConflicts: (n) => metrics.ingressConflicts.set(n),
+            onWrite: () => metrics.reconcileWrites.inc({ reconciler: 'ingress-conflicts', verb: 'create', kind: 'Event' }),
+          });
+          conflicts.start();
           if (options.manageCerts) {
             certManager = new CertManager({
               kubeconfig,
@@ -156,6 +168,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           addons = undefined;
           certManager?.stop();
           certManager = undefined;
+          conflicts?.stop();
+          conflicts = undefined;
         },
       });
       elector.start();
@@ -205,6 +219,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     addonManager: () => addons,
     renderer,
     leading: () => elector?.leading ?? false,
+    ingressConflicts: () => conflicts,
     async close() {
       certs.stop();
       config.stop();
@@ -212,6 +227,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       reconciler?.stop();
       addons?.stop();
       certManager?.stop();
+      conflicts?.stop();
       await informers?.stop();
       await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));

@@ -52,6 +52,27 @@ export function networkCases(get: () => E2E): void {
       assert.equal(fixed.code, 0, fixed.stderr);
     });
 
+    it('a conflict that got past admission (as in a race between two replicas) is reported on the younger Ingress', async () => {
+      const e = get();
+      // Simulate the race: take the validating webhooks away, create two conflicting Ingresses, put them back.
+      await e.ok(['delete', 'validatingwebhookconfiguration', 'harbormaster']);
+      try {
+        await e.ok(['apply', '-n', 'net-b', '-f', '-'], { input: ingress('late').replace('shop.example.com', 'race.example.com') });
+        await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has 1 s resolution
+        await e.ok(['apply', '-n', 'net-a', '-f', '-'], { input: ingress('later').replace('shop.example.com', 'race.example.com') });
+      } finally {
+        await e.ok(['apply', '-f', e.env.webhooksFile]);
+      }
+      const ev = await waitFor('HostConflict event', async () => {
+        const r = await e.k(['get', 'events', '-n', 'net-a', '--field-selector', 'reason=HostConflict', '-o', 'jsonpath={.items[*].message}']);
+        return r.stdout.includes('race.example.com') ? r.stdout : undefined;
+      }, 10_000);
+      assert.match(ev, /\[ingress\.host-unique\] host "race\.example\.com" path "\/" is already served by Ingress net-b\/late, created first/);
+      assert.equal((await e.env.server.metrics.ingressConflicts.get()).values[0]?.value, 1);
+      await e.ok(['delete', 'ingress', 'later', '-n', 'net-a']);
+      await waitFor('conflict gone', async () => (await e.env.server.metrics.ingressConflicts.get()).values[0]?.value === 0, 10_000);
+    });
+
     it('an IngressNightmare-style snippet never gets through', async () => {
       const e = get();
       const evil = ingress('evil').replace('metadata:\n  name: evil', 'metadata:\n  name: evil\n  annotations:\n    nginx.ingress.kubernetes.io/auth-tls-match-cn: "CN=x\\n}\\nssl_engine /tmp/x.so;"').replace('shop.example.com', 'evil.example.com');

@@ -140,3 +140,17 @@ describe('ingress', () => {
     assert.ok(pathsOverlap({ path: '/a/', pathType: 'Prefix' }, { path: '/a/x', pathType: 'Exact' }));
   });
 });
+
+describe('ingress host conflicts that got past admission', () => {
+  it('the younger Ingress of another namespace conflicts; the same namespace and distinct paths do not', async () => {
+    const { findHostConflicts } = await import('../../src/policies/ingress/conflicts.js');
+    const mk = (namespace: string, name: string, created: string, host: string, path: string) => ({ namespace, name, created, annotations: {}, rules: [{ host, paths: [{ path, pathType: 'Prefix' }] }], tls: [] });
+    const c = findHostConflicts([
+      mk('b', 'late', '2026-01-02T00:00:00Z', 'shop.example.com', '/cart'),
+      mk('a', 'first', '2026-01-01T00:00:00Z', 'shop.example.com', '/'),
+      mk('a', 'sibling', '2026-01-03T00:00:00Z', 'shop.example.com', '/'),
+      mk('c', 'other', '2026-01-04T00:00:00Z', 'api.example.com', '/'),
+    ]);
+    assert.deepEqual(c.map((x) => [`${x.ingress.namespace}/${x.ingress.name}`, `${x.owner.namespace}/${x.owner.name}`]), [['b/late', 'a/first']]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Reports host+path conflicts that got past admission (two creates racing
+ * through two webhook replicas). Runs on the leader: when the Ingress cache
+ * changes it recomputes conflicts and records one Warning Event on each newly
+ * conflicting Ingress, naming the owner. A conflict already reported is not
+ * reported again, so at rest it writes nothing.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { rawRequest } from '../cluster/raw.js';
+import type { ClusterStore } from '../cluster/store.js';
+import type { Logger } from '../observability/log.js';
+import { findHostConflicts, type HostConflict } from '../policies/ingress/conflicts.js';
+
+export interface IngressConflictReporterOptions {
+  kubeconfig: KubeConfig;
+  store: ClusterStore;
+  logger: Logger;
+  onConflicts?: (count: number) => void;
+  onWrite?: () => void;
+  debounceMs?: number;
+}
+
+export class IngressConflictReporter {
+  readonly #o: IngressConflictReporterOptions;
+  readonly #reported = new Set<string>();
+  #unsubscribe: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(options: IngressConflictReporterOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#o.store.subscribe((kind) => {
+      if (kind === 'Ingress') this.#schedule();
+    });
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  /** Resolves when the last scheduled check has run. */
+  async settled(): Promise<void> {
+    while (this.#timer) await new Promise((r) => setTimeout(r, 20));
+    await this.#running;
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#running.then(async () => { await this.check(); }).catch((err: unknown) => this.#o.logger.warn({ err: (err as Error).message }, 'ingress conflict check failed'));
+    }, this.#o.debounceMs ?? 200);
+    this.#timer.unref();
+  }
+
+  async check(): Promise<HostConflict[]> {
+    const conflicts = findHostConflicts(this.#o.store.listIngresses());
+    this.#o.onConflicts?.(conflicts.length);
+    const current = new Set<string>();
+    for (const c of conflicts) {
+      const key = `${c.ingress.namespace}/${c.ingress.name}|${c.host}|${c.path}|${c.owner.namespace}/${c.owner.name}`;
+      current.add(key);
+      if (this.#reported.has(key)) continue;
+      this.#reported.add(key);
+      this.#o.logger.warn({ ingress: `${c.ingress.namespace}/${c.ingress.name}`, owner: `${c.owner.namespace}/${c.owner.name}`, host: c.host }, 'ingress host conflict');
+      await this.#event(c);
+    }
+    for (const k of this.#reported) if (!current.has(k)) this.#reported.delete(k);
+    return conflicts;
+  }
+
+  async #event(c: HostConflict): Promise<void> {
+    const now = new Date().toISOString();
+    await rawRequest(this.#o.kubeconfig, {
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(c.ingress.namespace)}/events`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${c.ingress.name}.` },
+        involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: c.ingress.namespace, name: c.ingress.name },
+        type: 'Warning',
+        reason: 'HostConflict',
+        message: `[ingress.host-unique] host "${c.host || '*'}" path "${c.path}" is already served by Ingress ${c.owner.namespace}/${c.owner.name}, created first; this Ingress got past admission in a race and should be removed or changed`,
+        source: { component: 'harbormaster' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+    this.#o.onWrite?.();
+  }
+}
