@@ -19,28 +19,29 @@ function age(i: IngressInfo): string {
   return `${i.created ?? '9999'}/${i.namespace}/${i.name}`;
 }
 
+function overlap(young: IngressInfo, old: IngressInfo): { host: string; path: string } | undefined {
+  for (const yr of young.rules) {
+    for (const orule of old.rules) {
+      if (orule.host !== yr.host) continue;
+      const yp = yr.paths.find((p) => orule.paths.some((op) => pathsOverlap(p, op)));
+      if (yp) return { host: yr.host, path: yp.path };
+    }
+  }
+  return undefined;
+}
+
+/** For each Ingress, the oldest Ingress it overlaps decides: another namespace there means a conflict. */
 export function findHostConflicts(ingresses: readonly IngressInfo[]): HostConflict[] {
   const byAge = [...ingresses].sort((a, b) => age(a).localeCompare(age(b)));
   const out: HostConflict[] = [];
-  for (let i = 0; i < byAge.length; i++) {
-    const young = byAge[i]!;
-    let found: HostConflict | undefined;
-    for (let j = 0; j < i && !found; j++) {
+  byAge.forEach((young, i) => {
+    for (let j = 0; j < i; j++) {
       const old = byAge[j]!;
-      if (old.namespace === young.namespace) continue;
-      for (const yr of young.rules) {
-        for (const orule of old.rules) {
-          if (orule.host !== yr.host) continue;
-          const yp = yr.paths.find((p) => orule.paths.some((op) => pathsOverlap(p, op)));
-          if (yp) {
-            found = { ingress: young, owner: old, host: yr.host, path: yp.path };
-            break;
-          }
-        }
-        if (found) break;
-      }
+      const hit = overlap(young, old);
+      if (!hit) continue;
+      if (old.namespace !== young.namespace) out.push({ ingress: young, owner: old, ...hit });
+      return; // the oldest overlapping Ingress is the owner
     }
-    if (found) out.push(found);
-  }
+  });
   return out;
 }
