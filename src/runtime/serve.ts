@@ -10,8 +10,6 @@ import { createAdmissionApp } from '../admission/http.js';
 import { PolicyRegistry } from '../admission/registry.js';
 import { listenHttps, type HttpsServer } from '../admission/server.js';
 import { CertWatcher } from '../certs/watcher.js';
-import { CertManager } from '../certs/manager.js';
-import { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
 import { InformerSet } from '../cluster/informers.js';
 import { storeFromDir } from '../cluster/static.js';
 import { ClusterStore } from '../cluster/store.js';
@@ -20,10 +18,12 @@ import { ConfigSource } from '../config/source.js';
 import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { builtinPolicies, defaultCatalog } from '../policies/index.js';
-import { AddonManager } from '../addons/manager.js';
 import { HelmRenderer } from '../addons/render.js';
 import { LeaderElector } from '../reconcile/leader.js';
-import { NamespaceReconciler } from '../reconcile/namespaces.js';
+import { LeaderTasks } from './leader-tasks.js';
+import type { AddonManager } from '../addons/manager.js';
+import type { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
+import type { NamespaceReconciler } from '../reconcile/namespaces.js';
 import { hostname } from 'node:os';
 
 export interface ServeOptions {
@@ -93,7 +93,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       metrics.configReloads.inc({ result: outcome.result });
       if (outcome.result === 'success') {
         logger.info({ path: options.configPath }, 'policy reloaded');
-        reconciler?.resyncAll();
+        tasks?.policyReloaded();
       }
       else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
     },
@@ -102,10 +102,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let store: ClusterStore;
   let informers: InformerSet | undefined;
   let elector: LeaderElector | undefined;
-  let reconciler: NamespaceReconciler | undefined;
-  let addons: AddonManager | undefined;
-  let certManager: CertManager | undefined;
-  let conflicts: IngressConflictReporter | undefined;
+  let tasks: LeaderTasks | undefined;
   const catalog = defaultCatalog();
   const renderer = new HelmRenderer({ helm: options.helm ?? process.env.HARBORMASTER_HELM ?? 'helm' });
   if (options.stateDir !== undefined) {
@@ -116,61 +113,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     informers = new InformerSet({ kubeconfig, store, logger });
     informers.start();
     if (options.reconcilers !== false) {
+      const leaderTasks = new LeaderTasks({ kubeconfig, config: () => config.current, store, catalog, renderer, logger, metrics, manageCerts: options.manageCerts === true });
+      tasks = leaderTasks;
       elector = new LeaderElector({
         kubeconfig,
         namespace: 'harbormaster-system',
         name: 'harbormaster',
         identity: options.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
         logger,
-        onStartedLeading: () => {
-          metrics.leader.set(1);
-          reconciler = new NamespaceReconciler({
-            kubeconfig,
-            config: () => config.current,
-            logger,
-            onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'namespaces', verb, kind }),
-          });
-          void reconciler.start();
-          addons = new AddonManager({
-            kubeconfig,
-            catalog,
-            renderer,
-            logger,
-            onWrite: (verb, kind) => metrics.reconcileWrites.inc({ reconciler: 'addons', verb, kind }),
-          });
-          void addons.start();
-          conflicts = new IngressConflictReporter({
-            kubeconfig,
-            store,
-            logger,
-            onConflicts: (n) => metrics.ingressConflicts.set(n),
-            onWrite: () => metrics.reconcileWrites.inc({ reconciler: 'ingress-conflicts', verb: 'create', kind: 'Event' }),
-          });
-          conflicts.start();
-          if (options.manageCerts) {
-            certManager = new CertManager({
-              kubeconfig,
-              namespace: 'harbormaster-system',
-              service: 'harbormaster',
-              secretName: 'harbormaster-tls',
-              webhookConfigName: 'harbormaster',
-              logger,
-              onWrite: (what) => metrics.reconcileWrites.inc({ reconciler: 'certs', verb: 'write', kind: what }),
-            });
-            certManager.start();
-          }
-        },
-        onStoppedLeading: () => {
-          metrics.leader.set(0);
-          reconciler?.stop();
-          reconciler = undefined;
-          addons?.stop();
-          addons = undefined;
-          certManager?.stop();
-          certManager = undefined;
-          conflicts?.stop();
-          conflicts = undefined;
-        },
+        onStartedLeading: () => leaderTasks.start(),
+        onStoppedLeading: () => leaderTasks.stop(),
       });
       elector.start();
     }
@@ -215,19 +167,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     async waitUntilReady(timeoutMs) {
       await informers?.waitForSync(timeoutMs);
     },
-    namespaceReconciler: () => reconciler,
-    addonManager: () => addons,
+    namespaceReconciler: () => tasks?.namespaces,
+    addonManager: () => tasks?.addons,
     renderer,
     leading: () => elector?.leading ?? false,
-    ingressConflicts: () => conflicts,
+    ingressConflicts: () => tasks?.conflicts,
     async close() {
       certs.stop();
       config.stop();
       await elector?.stop();
-      reconciler?.stop();
-      addons?.stop();
-      certManager?.stop();
-      conflicts?.stop();
+      tasks?.stop();
       await informers?.stop();
       await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));

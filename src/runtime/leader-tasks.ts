@@ -1,0 +1,84 @@
+/**
+ * What runs only on the replica holding the lease: the namespace reconciler,
+ * the addon manager, the ingress conflict reporter and (in-cluster) the
+ * certificate manager. Started together on gaining the lease, stopped
+ * together on losing it; a new lease gets fresh instances.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Addon } from '../addons/catalog.js';
+import { AddonManager } from '../addons/manager.js';
+import type { HelmRenderer } from '../addons/render.js';
+import { CertManager } from '../certs/manager.js';
+import type { ClusterStore } from '../cluster/store.js';
+import type { PolicyConfig } from '../config/types.js';
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
+import { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
+import { NamespaceReconciler } from '../reconcile/namespaces.js';
+
+export interface LeaderTaskDeps {
+  kubeconfig: KubeConfig;
+  config: () => PolicyConfig;
+  store: ClusterStore;
+  catalog: readonly Addon[];
+  renderer: HelmRenderer;
+  logger: Logger;
+  metrics: Metrics;
+  manageCerts: boolean;
+}
+
+export class LeaderTasks {
+  readonly #d: LeaderTaskDeps;
+  namespaces: NamespaceReconciler | undefined;
+  addons: AddonManager | undefined;
+  conflicts: IngressConflictReporter | undefined;
+  certs: CertManager | undefined;
+
+  constructor(deps: LeaderTaskDeps) {
+    this.#d = deps;
+  }
+
+  start(): void {
+    const { kubeconfig, logger, metrics } = this.#d;
+    const writes = (reconciler: string) => (verb: string, kind: string) => metrics.reconcileWrites.inc({ reconciler, verb, kind });
+    metrics.leader.set(1);
+    this.namespaces = new NamespaceReconciler({ kubeconfig, config: this.#d.config, logger, onWrite: writes('namespaces') });
+    void this.namespaces.start();
+    this.addons = new AddonManager({ kubeconfig, catalog: this.#d.catalog, renderer: this.#d.renderer, logger, onWrite: writes('addons') });
+    void this.addons.start();
+    this.conflicts = new IngressConflictReporter({
+      kubeconfig,
+      store: this.#d.store,
+      logger,
+      onConflicts: (n) => metrics.ingressConflicts.set(n),
+      onWrite: () => writes('ingress-conflicts')('create', 'Event'),
+    });
+    this.conflicts.start();
+    if (this.#d.manageCerts) {
+      this.certs = new CertManager({
+        kubeconfig,
+        namespace: 'harbormaster-system',
+        service: 'harbormaster',
+        secretName: 'harbormaster-tls',
+        webhookConfigName: 'harbormaster',
+        logger,
+        onWrite: (what) => writes('certs')('write', what),
+      });
+      this.certs.start();
+    }
+  }
+
+  stop(): void {
+    this.#d.metrics.leader.set(0);
+    this.namespaces?.stop();
+    this.addons?.stop();
+    this.conflicts?.stop();
+    this.certs?.stop();
+    this.namespaces = this.addons = this.conflicts = this.certs = undefined;
+  }
+
+  /** After a policy reload: re-check every namespace against its profile. */
+  policyReloaded(): void {
+    this.namespaces?.resyncAll();
+  }
+}
