@@ -37,7 +37,7 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 if ! command -v go >/dev/null 2>&1; then
   say "Go is required to build kube-apiserver, etcd and helm from source."
-  say "Install Go 1.25 or newer (e.g. 'apt-get install golang-go' or a go.dev tarball at /usr/local/go) and run again."
+  say "Install Go 1.25 or newer, on the PATH or at /usr/local/go (Debian's golang-go is too old for kubernetes v1.37), and run again."
   exit 3
 fi
 
