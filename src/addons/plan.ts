@@ -91,8 +91,16 @@ function scalarEqual(want: unknown, have: unknown): boolean {
   return false;
 }
 
+/** Values the API server drops when serializing (omitempty): sending them and reading nothing back is not drift. */
+function isZeroValue(v: unknown): boolean {
+  if (v === '' || v === false || v === 0 || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && v !== null && Object.keys(v).length === 0;
+}
+
 /** Every field we set is present with our value (the API server may add defaults; those are not drift). */
 export function contains(have: unknown, want: unknown): boolean {
+  if (have === undefined && isZeroValue(want)) return true;
   if (Array.isArray(want)) {
     return Array.isArray(have) && have.length === want.length && want.every((w, i) => contains(have[i], w));
   }

@@ -113,6 +113,15 @@ describe('addon plan', () => {
     assert.equal(isDrifted(want, noPorts), true);
   });
 
+  it('zero values the API server omits are not drift (env value "", readOnly false, empty maps)', () => {
+    const want: KubeObject = { kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '' }], securityContext: { readOnlyRootFilesystem: false }, resources: {} }] } } } };
+    const have: KubeObject = { kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'A' }], securityContext: {} }] } } } };
+    assert.equal(isDrifted(want, have), false);
+    const changed = structuredClone(have);
+    ((changed.spec as { template: { spec: { containers: Array<{ env: Array<Record<string, string>> }> } } }).template.spec.containers[0]!.env[0]!).value = 'x';
+    assert.equal(isDrifted(want, changed), true);
+  });
+
   it('applies in a stable order', () => {
     const a = orderForApply([obj('Service', 'b'), obj('Service', 'a'), obj('Namespace', 'n', {}, undefined)]).map((o) => o.metadata?.name);
     assert.deepEqual(a, ['n', 'a', 'b']);
