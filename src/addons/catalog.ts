@@ -14,6 +14,18 @@ export interface ReadyWorkload {
   name: string;
 }
 
+/** A sidecar an addon offers to tenant Pods (SPEC 3.3), declared in its addon.yaml. */
+export interface SidecarSpec {
+  name: string;
+  description: string;
+  /** A container to add (as a native sidecar where supported). */
+  container?: { image: string; args?: string[]; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
+  /** An emptyDir shared by every container of the Pod and the sidecar. */
+  sharedVolume?: { name: string; mountPath: string };
+  /** Env vars added to every container. */
+  env?: Array<Record<string, unknown>>;
+}
+
 export interface Addon {
   name: string;
   description: string;
@@ -21,7 +33,7 @@ export interface Addon {
   version: string;
   appVersion: string;
   dependencies: string[];
-  sidecars: Array<{ name: string; description: string }>;
+  sidecars: SidecarSpec[];
   ready: ReadyWorkload[];
   chartDir: string;
   /** sha256 over every file of the chart: changes when the bundle changes. */

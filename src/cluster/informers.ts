@@ -16,6 +16,8 @@ interface Feed {
   apiVersion: string;
   path: string;
   fieldSelector?: string;
+  /** Not needed for readiness: its API may not be installed (the Cluster CRD). */
+  optional?: boolean;
 }
 
 /** Secret types the policies look up; data of every other type is never listed. */
@@ -28,6 +30,7 @@ export const FEEDS: readonly Feed[] = [
   { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services' },
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingresses' },
   { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingressclasses' },
+  { kind: 'Cluster', apiVersion: 'harbormaster.io/v1alpha1', path: '/apis/harbormaster.io/v1alpha1/clusters', optional: true },
 ];
 
 function scrub(obj: KubernetesObject): KubernetesObject {
@@ -57,7 +60,7 @@ export class InformerSet {
 
   /** True once every informer has completed its first list. */
   get synced(): boolean {
-    return this.#synced.size === (this.#options.feeds ?? FEEDS).length;
+    return (this.#options.feeds ?? FEEDS).every((f, i) => f.optional === true || this.#synced.has(i));
   }
 
   /** Starts every informer. Resolves at once; `waitForSync` tells when all have listed. */

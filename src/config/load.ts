@@ -81,6 +81,7 @@ function withDefaults(raw: RawConfig): PolicyConfig {
     resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },
     loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },
     ingress: { classes: [], ...raw.ingress },
+    addonSidecars: { native: true, ...raw.addonSidecars },
   };
 }
 

@@ -110,6 +110,11 @@ export const policySchema = {
         externalIPNamespaces: { type: 'array', items: dnsLabel },
       },
     },
+    addonSidecars: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { native: { type: 'boolean' } },
+    },
     ingress: {
       type: 'object',
       additionalProperties: false,

@@ -63,4 +63,8 @@ export interface PolicyConfig {
   ingress: {
     classes: IngressClassPolicy[];
   };
+  addonSidecars: {
+    /** Inject as native sidecars (initContainers with restartPolicy Always, Kubernetes 1.29+). */
+    native: boolean;
+  };
 }

@@ -6,6 +6,7 @@ import type { Policy } from '../policy/types.js';
 import { loadCatalog, type Addon } from '../addons/catalog.js';
 import { ADDONS_DIR } from '../paths.js';
 import { addonsValidatePolicy } from './addons/validate.js';
+import { addonSidecarsPolicy } from './addon-sidecars/inject.js';
 import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
 import { resourceDefaultsValidate } from './resource-defaults/validate.js';
 import { cloudCredentialsInject } from './cloud-credentials/inject.js';
@@ -25,6 +26,7 @@ export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): P
   return [
     resourceDefaultsMutate,
     cloudCredentialsInject,
+    addonSidecarsPolicy(catalog),
     resourceDefaultsValidate,
     cloudCredentialsValidate,
     loadBalancerValidate,

@@ -11,6 +11,7 @@ import { cloudCredentialsCases } from './cloud-credentials.cases.js';
 import { networkCases } from './network.cases.js';
 import { addonCases } from './addons.cases.js';
 import { certCases } from './certs.cases.js';
+import { sidecarCases } from './sidecars.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -26,6 +27,7 @@ describe('e2e against a real control plane', () => {
   cloudCredentialsCases(get);
   networkCases(get);
   addonCases(get);
+  sidecarCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.

@@ -1,0 +1,41 @@
+/** SPEC 3.3 end to end: a Pod asking for fluent-bit gets it once efk is enabled on the Cluster. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { E2E } from './env.js';
+import { waitFor } from './env.js';
+
+const pod = (name: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  annotations:
+    sidecars.harbormaster.io/inject: fluent-bit
+spec:
+  containers:
+    - name: app
+      image: busybox
+`;
+
+export function sidecarCases(get: () => E2E): void {
+  describe('addon-sidecars', () => {
+    it('fluent-bit is injected as a native sidecar while efk is enabled, and only then', async () => {
+      const e = get();
+      const ns = await e.namespace('sc-app');
+      // efk was enabled by the addon cases; the webhook's Cluster cache must have seen it.
+      await waitFor('Cluster in the webhook cache', async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'enabled', 10_000);
+      await e.ok(['apply', '-n', ns, '-f', '-'], { input: pod('with-logs') });
+      const got = await e.json<{ spec: { initContainers?: Array<{ name: string; restartPolicy?: string }>; containers: Array<{ volumeMounts?: Array<{ mountPath: string }> }> } }>(['get', 'pod', 'with-logs', '-n', ns]);
+      assert.equal(got.spec.initContainers?.[0]?.name, 'fluent-bit');
+      assert.equal(got.spec.initContainers?.[0]?.restartPolicy, 'Always');
+      assert.ok(got.spec.containers[0]?.volumeMounts?.some((m) => m.mountPath === '/var/log/app'));
+
+      await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/efk=disabled', '--overwrite']);
+      await waitFor('efk disabled in the cache', async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'disabled', 10_000);
+      const r = await e.k(['apply', '-n', ns, '-f', '-'], { input: pod('without-logs') });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\[addon-sidecars\.addon-disabled\] sidecar fluent-bit not injected: addon efk is not enabled/);
+      const unknown = await e.k(['apply', '-n', ns, '-f', '-'], { input: pod('bad').replace('fluent-bit', 'fluentd') });
+      assert.match(unknown.stderr, /\[addon-sidecars\.known-sidecar\].*available: datadog, fluent-bit/);
+    });
+  });
+}
