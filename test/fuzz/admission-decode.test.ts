@@ -36,6 +36,38 @@ describe('fuzz: decode + evaluate', () => {
     }, { requiredKeys: [] })),
   }, { requiredKeys: ['kind'] });
 
+  // Every kind some policy reads, with hostile shapes: strings where objects go, deep nesting, odd keys.
+  const hostile = fc.record({
+    apiVersion: fc.constantFrom('v1', 'networking.k8s.io/v1', 'harbormaster.io/v1alpha1', 'apps/v1'),
+    kind: fc.constantFrom('Service', 'Ingress', 'Secret', 'Cluster', 'Deployment', 'CronJob', 'ResourceQuota'),
+    type: fc.oneof(fc.constantFrom('gcp-credential', 'aws-credential', 'LoadBalancer'), fc.string()),
+    metadata: fc.record({
+      name: fc.string(),
+      annotations: fc.dictionary(
+        fc.oneof(fc.constantFrom('lb.harbormaster.io/vip', 'lb.harbormaster.io/algoritm', 'nginx.ingress.kubernetes.io/auth-url', 'nginx.ingress.kubernetes.io/x-snippet', 'ingress.harbormaster.io/min-replicas', 'addons.harbormaster.io/efk', 'addons.harbormaster.io/efk.values', 'credentials.harbormaster.io/inject', 'sidecars.harbormaster.io/inject'), fc.string()),
+        fc.oneof(fc.string(), fc.constantFrom('::1', '203.0.113.1', 'a: [', '{"x":1}', 'enabled', 'gcp,aws', '*')),
+      ),
+    }, { requiredKeys: [] }),
+    spec: anything,
+    data: fc.oneof(anything, fc.dictionary(fc.string(), fc.base64String())),
+    stringData: anything,
+  }, { requiredKeys: ['kind'] });
+
+  it('every policy survives hostile objects of every kind it reads', () => {
+    const policies = builtinPolicies();
+    fc.assert(fc.property(hostile, fc.constantFrom('CREATE', 'UPDATE'), (obj, operation) => {
+      const [group, version] = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/') : ['', obj.apiVersion];
+      const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group, version, kind: obj.kind }, operation, namespace: 'team-a', object: obj, userInfo: {} } };
+      const d = decodeReview(JSON.parse(JSON.stringify(body)));
+      if (!d.ok) return true;
+      for (const policy of policies) {
+        const res = toResponse('u', evaluate({ policy, request: d.request, cluster, config }));
+        for (const w of res.warnings ?? []) assert.ok(w.length <= 120 && !/[\r\n]/.test(w));
+      }
+      return true;
+    }), { numRuns: 1500 });
+  });
+
   it('policies survive arbitrary object shapes', () => {
     fc.assert(fc.property(podLike, fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), (obj, operation) => {
       const body = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: obj.kind }, operation, namespace: 'team-a', object: obj, oldObject: obj, userInfo: {} } };
