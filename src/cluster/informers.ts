@@ -6,7 +6,7 @@
  * recover from 410 Gone by themselves).
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import { rawList } from './raw.js';
+import { ApiError, rawList } from './raw.js';
 import type { KubeObject } from '../admission/types.js';
 import type { Logger } from '../observability/log.js';
 import type { ClusterStore, TrackedKind } from './store.js';
@@ -16,7 +16,7 @@ interface Feed {
   apiVersion: string;
   path: string;
   fieldSelector?: string;
-  /** Not needed for readiness: its API may not be installed (the Cluster CRD). */
+  /** Its API may not be installed (the Cluster CRD): a 404 counts as synced and empty. */
   optional?: boolean;
 }
 
@@ -59,8 +59,9 @@ export class InformerSet {
   }
 
   /** True once every informer has completed its first list. */
+  /** Every feed has listed once (an optional feed whose API is not installed counts as listed). */
   get synced(): boolean {
-    return (this.#options.feeds ?? FEEDS).every((f, i) => f.optional === true || this.#synced.has(i));
+    return (this.#options.feeds ?? FEEDS).every((_f, i) => this.#synced.has(i));
   }
 
   /** Starts every informer. Resolves at once; `waitForSync` tells when all have listed. */
@@ -80,10 +81,16 @@ export class InformerSet {
   #startOne(feed: Feed, index: number): void {
     const { kubeconfig, store, logger } = this.#options;
     const list = async () => {
-      const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {});
-      res.items = res.items.map(scrub);
-      this.#synced.add(index);
-      return res;
+      try {
+        const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {});
+        res.items = res.items.map(scrub);
+        this.#synced.add(index);
+        return res;
+      } catch (err) {
+        // An optional API that is not installed (404) holds nothing to wait for; keep retrying in the background.
+        if (feed.optional && err instanceof ApiError && err.code === 404) this.#synced.add(index);
+        throw err;
+      }
     };
     const informer = new ListWatch<KubernetesObject>(feed.path, new Watch(kubeconfig), list, false, undefined, feed.fieldSelector);
     const upsert = (o: KubernetesObject): void => store.upsert(feed.kind, scrub(o) as KubeObject);
