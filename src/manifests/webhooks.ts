@@ -49,6 +49,7 @@ function entry(policy: Policy, options: WebhookConfigOptions): Obj {
   e.namespaceSelector = {
     matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...options.systemNamespaces] }],
   };
+  if (policy.webhook.matchConditions) e.matchConditions = policy.webhook.matchConditions.map((c) => ({ ...c }));
   if (policy.type === 'mutate') e.reinvocationPolicy = 'IfNeeded';
   return e;
 }

@@ -43,6 +43,11 @@ export interface WebhookSpec {
    * only for cluster-scoped objects, which have no namespace to select on.
    */
   namespaced: boolean;
+  /**
+   * CEL conditions the API server evaluates before calling us: requests that
+   * do not match never reach the webhook, so an outage cannot affect them.
+   */
+  matchConditions?: Array<{ name: string; expression: string }>;
 }
 
 export interface PolicyInput {

@@ -92,6 +92,14 @@ export function outageCases(get: () => E2E): void {
       assert.equal(pod.code, 0, pod.stderr);
     });
 
+    it('a matchCondition keeps ordinary Secrets away from the webhook: they are written during the outage', async () => {
+      const e = get();
+      const r = await e.k(['create', 'secret', 'generic', 'plain', '-n', 'e2e-apply', '--from-literal=a=b']);
+      assert.equal(r.code, 0, r.stderr);
+      const cred = await e.k(['create', 'secret', 'generic', 'cred', '--type=aws-credential', '-n', 'e2e-apply', '--from-literal=aws_access_key_id=AKIA0123456789ABCDEF', '--from-literal=aws_secret_access_key=x']);
+      assert.match(cred.stderr, /failed calling webhook "cloud-credentials\.validate\.harbormaster\.io"/);
+    });
+
     it('an entry with failurePolicy Fail refuses with the API server\'s error', async () => {
       const e = get();
       const r = await e.k(['create', 'deployment', 'blocked', '--image=nginx', '-n', 'e2e-apply']);

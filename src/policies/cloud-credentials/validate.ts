@@ -41,8 +41,9 @@ export const cloudCredentialsValidate: Policy = {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
     failurePolicy: 'Fail',
     failurePolicyReason:
-      'Fail-closed: a malformed credential stored during an outage would break every Pod that mounts it later; only tenant namespaces are affected and Secrets of other types pass in microseconds.',
+      'Fail-closed: a malformed credential stored during an outage would break every Pod that mounts it later; the matchCondition keeps every other Secret type away from the webhook, so an outage blocks only credential Secrets.',
     namespaced: true,
+    matchConditions: [{ name: 'credential-secrets-only', expression: "has(object.type) && object.type in ['gcp-credential', 'aws-credential']" }],
   },
   evaluate,
 };
