@@ -108,7 +108,9 @@ export class InformerSet {
     // Fires when a list or watch fails; the informer has stopped and is ours to restart.
     informer.on('error', (err) => {
       if (this.#stopped) return;
-      logger.warn({ feed: feed.path, fieldSelector: feed.fieldSelector, err: (err as Error)?.message }, 'informer stopped; restarting');
+      const notInstalled = feed.optional && err instanceof ApiError && err.code === 404;
+      // An optional API that is not installed is expected, not worth a warning every 30 s.
+      logger[notInstalled ? 'debug' : 'warn']({ feed: feed.path, fieldSelector: feed.fieldSelector, err: (err as Error)?.message }, 'informer stopped; restarting');
       restart();
     });
     // A watch that ends normally re-lists by itself; a successful connect resets the backoff.
