@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../admission/types.js';
 import { apiErrorMessage } from '../cluster/errors.js';
-import { deleteObject, rawList, rawRequest, serverSideApply } from '../cluster/raw.js';
+import { ApiError, deleteObject, objectPath, rawList, rawRequest, serverSideApply } from '../cluster/raw.js';
 import type { Logger } from '../observability/log.js';
 import { WorkQueue } from '../reconcile/queue.js';
 import { ADDON_LABEL, parseAddonAnnotations, type AddonSetting } from './annotations.js';
 import type { Addon } from './catalog.js';
 import { collectionPath, KINDS, kindInfo } from './kinds.js';
-import { desiredObjects, isDrifted, MANAGED_BY, MANAGED_BY_LABEL, objectKey, toDelete, toPrune } from './plan.js';
+import { desiredObjects, isDrifted, isOwnedBy, MANAGED_BY, MANAGED_BY_LABEL, objectKey, toDelete, toPrune } from './plan.js';
 import type { HelmRenderer } from './render.js';
 import { countReady, nextStatus, runningPhase, sameStatus, summary, type AddonStatus, type Phase } from './status.js';
 
@@ -46,6 +46,7 @@ export class AddonManager {
   readonly #caches = new Map<string, ListWatch<KubernetesObject>>();
   readonly #queue: WorkQueue;
   readonly #heals = new Map<string, number[]>();
+  readonly #conflictRetries = new Map<string, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Status entries as last written, so a write happens only on change. */
   #written: AddonStatus[] | undefined;
@@ -134,13 +135,14 @@ export class AddonManager {
       await this.#setStatus(cluster, prev, { ...base, phase: 'Failed', message: mine.map((p) => p.message).join('; ') });
       return;
     }
-    if (setting?.enabled) await this.#install(cluster, addon, setting, prev);
+    if (setting?.enabled) await this.#install(cluster, addon, { setting, all: settings }, prev);
     else if (setting || this.#owned(name).length > 0 || prev) await this.#remove(cluster, addon, setting, prev);
   }
 
-  async #install(cluster: ClusterObject, addon: Addon, setting: AddonSetting, prev: AddonStatus | undefined): Promise<void> {
+  async #install(cluster: ClusterObject, addon: Addon, settings: { setting: AddonSetting; all: AddonSetting[] }, prev: AddonStatus | undefined): Promise<void> {
+    const { setting } = settings;
     const base = { name: addon.name, version: addon.version, workloads: { ready: 0, total: addon.ready.length } };
-    const missing = addon.dependencies.filter((d) => !parseAddonAnnotations(cluster.metadata?.annotations ?? {}, this.#o.catalog).settings.some((s) => s.name === d && s.enabled));
+    const missing = addon.dependencies.filter((d) => !settings.all.some((s) => s.name === d && s.enabled));
     if (missing.length > 0) {
       await this.#setStatus(cluster, prev, { ...base, phase: 'Failed', message: `needs addon ${missing.join(', ')} enabled first`, objects: { applied: 0, total: 0 }, manifestHash: prev?.manifestHash ?? '' });
       return;
@@ -155,6 +157,7 @@ export class AddonManager {
     const manifestHash = createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 16);
     let applied = 0;
     let fighting: string | undefined;
+    const foreign: string[] = [];
     for (const obj of desired) {
       const actual = this.#get(String(obj.kind), obj.metadata?.name ?? '', obj.metadata?.namespace);
       if (!isDrifted(obj, actual)) {
@@ -162,6 +165,18 @@ export class AddonManager {
         continue;
       }
       const key = objectKey(obj);
+      if (!actual) {
+        // Not in our (label-selected) caches: an object of that name without our labels must not be taken over.
+        const existing = await this.#unlabelled(obj);
+        if (existing === 'namespace') {
+          applied++; // a Namespace the user made: use it, leave it as it is
+          continue;
+        }
+        if (existing === 'foreign') {
+          foreign.push(key);
+          continue;
+        }
+      }
       if (actual && this.#rateLimited(key, addon.name)) {
         fighting = key;
         continue;
@@ -178,6 +193,15 @@ export class AddonManager {
       await this.#delete(obj);
     }
     const ready = countReady(addon.ready, (w) => this.#get(w.kind, w.name, addon.namespace));
+    if (foreign.length > 0) {
+      // Deleting the foreign object raises no event we watch: look again later, less and less often.
+      const n = (this.#conflictRetries.get(addon.name) ?? 0) + 1;
+      this.#conflictRetries.set(addon.name, n);
+      this.#later(addon.name, Math.min(5000 * 2 ** (n - 1), 300_000));
+      await this.#setStatus(cluster, prev, { ...base, phase: 'Failed', message: `${foreign.join(', ')} already exist${foreign.length === 1 ? 's' : ''} without Harbormaster's labels; rename or remove ${foreign.length === 1 ? 'it' : 'them'}`, objects: { applied, total: desired.length }, workloads: { ready, total: addon.ready.length }, manifestHash });
+      return;
+    }
+    this.#conflictRetries.delete(addon.name);
     const phase: Phase = fighting ? 'Degraded' : runningPhase(prev, ready === addon.ready.length && applied === desired.length);
     const message = fighting
       ? `another controller keeps changing ${fighting}; backing off`
@@ -196,6 +220,28 @@ export class AddonManager {
     await this.#setStatus(cluster, prev, { name: addon.name, version: addon.version, phase, message, objects: { applied: 0, total: 0 }, workloads: { ready: 0, total: 0 }, manifestHash: prev?.manifestHash ?? '' });
   }
 
+  /**
+   * Whether an object we are about to create already exists without our
+   * labels ('foreign'; a user's Namespace is 'namespace'). Ours but not yet
+   * in the cache (watch lag) counts as 'absent': applying it again is harmless.
+   */
+  async #unlabelled(obj: KubeObject): Promise<'absent' | 'namespace' | 'foreign'> {
+    const info = kindInfo(obj.kind);
+    if (!info) return 'absent';
+    let live: KubeObject;
+    try {
+      live = (await rawRequest<KubeObject>(this.#o.kubeconfig, {
+        method: 'GET',
+        path: objectPath({ apiVersion: info.apiVersion, resource: info.resource, ...(info.namespaced && obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata?.name ?? '' }),
+      })).body;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return 'absent';
+      throw err;
+    }
+    if (isOwnedBy(live, obj.metadata?.labels?.[ADDON_LABEL] ?? '')) return 'absent';
+    return obj.kind === 'Namespace' ? 'namespace' : 'foreign';
+  }
+
   async #delete(obj: KubeObject): Promise<void> {
     const info = kindInfo(obj.kind);
     if (!info) return;
@@ -208,15 +254,19 @@ export class AddonManager {
     this.#o.onWrite?.('delete', String(obj.kind));
   }
 
+  /** Reconciles `addon` again after `ms`. */
+  #later(addon: string, ms: number): void {
+    const t = setTimeout(() => { this.#timers.delete(t); this.#queue.add(addon); }, ms);
+    t.unref();
+    this.#timers.add(t);
+  }
+
   /** True when `key` was healed too often lately: back off instead of fighting another controller. */
   #rateLimited(key: string, addon: string): boolean {
     const now = (this.#o.now ?? (() => new Date()))().getTime();
     const recent = (this.#heals.get(key) ?? []).filter((t) => now - t < 60_000);
     if (recent.length >= (this.#o.healsPerMinute ?? 5)) {
-      const wait = Math.max(1000, 60_000 - (now - (recent[0] ?? now)));
-      const t = setTimeout(() => { this.#timers.delete(t); this.#queue.add(addon); }, wait);
-      t.unref();
-      this.#timers.add(t);
+      this.#later(addon, Math.max(1000, 60_000 - (now - (recent[0] ?? now))));
       this.#heals.set(key, recent);
       return true;
     }

@@ -159,6 +159,27 @@ export function addonCases(get: () => E2E): void {
       addonTimings.cacheMisses = after.misses;
     });
 
+    it('an object of a bundle\'s name that lacks our labels is never taken over', async () => {
+      const e = get();
+      await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/datadog=disabled', '--overwrite']);
+      await waitFor('datadog Disabled', async () => (await status(e, 'datadog'))?.phase === 'Disabled', 15_000);
+      await e.ok(['create', 'clusterrole', 'datadog-agent', '--verb=get', '--resource=pods']);
+      await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/datadog=enabled', '--overwrite']);
+      const failed = await waitFor('datadog Failed', async () => {
+        const st = await status(e, 'datadog');
+        return st?.phase === 'Failed' ? st : undefined;
+      }, 15_000);
+      assert.match(failed.message, /ClusterRole\/\/datadog-agent already exists without Harbormaster's labels/);
+      const theirs = await e.json<Obj & { rules: unknown[] }>(['get', 'clusterrole', 'datadog-agent']);
+      assert.equal(theirs.metadata.labels?.['app.kubernetes.io/managed-by'], undefined, 'left as the user made it');
+      assert.deepEqual(theirs.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+      await e.ok(['delete', 'clusterrole', 'datadog-agent']);
+      await waitFor('datadog installs once the name is free', async () => {
+        const st = await status(e, 'datadog');
+        return st && st.phase !== 'Failed' && st.objects.applied === st.objects.total;
+      }, 15_000);
+    });
+
     it('makes no API writes at steady state, even when every addon is re-reconciled', async () => {
       const e = get();
       await e.env.server.addonManager()?.idle();
