@@ -79,6 +79,17 @@ describe('addon-sidecars', () => {
     assert.deepEqual(side?.resources?.limits, { cpu: '50m', memory: '48Mi' });
   });
 
+  it('raises the sidecar request so limit/request stays within the profile ratio', async () => {
+    const { fitResources } = await import('../../src/policies/addon-sidecars/fit.js');
+    const fitted = fitResources({ requests: { cpu: '10m', memory: '8Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, { maxLimitRequestRatio: { cpu: '8', memory: '4' } });
+    assert.deepEqual(fitted, { requests: { cpu: '13m', memory: '16777216' }, limits: { cpu: '100m', memory: '64Mi' } });
+    // The whole Pod then passes the small profile's validation.
+    const { resourceDefaultsValidate } = await import('../../src/policies/resource-defaults/validate.js');
+    const injected = run(podObject('p', [{ name: 'app', image: 'x', resources: { limits: { cpu: '100m', memory: '64Mi' }, requests: { cpu: '50m', memory: '32Mi' } } }], ask('fluent-bit')), ['efk']);
+    const v = evaluate({ policy: resourceDefaultsValidate, request: admissionRequest(injected.mutated ?? null, { namespace: 'team-a' }), cluster: cluster(['efk']), config });
+    assert.deepEqual(v.denials, []);
+  });
+
   it('without native sidecars: a regular container, with a warning on Job Pods', () => {
     const legacy = { ...config, addonSidecars: { native: false } };
     const pod = podObject('p', [{ name: 'app', image: 'x' }], { ...ask('fluent-bit'), ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u' }] });
