@@ -50,13 +50,15 @@ export class AddonManager {
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Status entries as last written, so a write happens only on change. */
   #written: AddonStatus[] | undefined;
+  #stopped = false;
 
   constructor(options: AddonManagerOptions) {
     this.#o = options;
     const kc = options.kubeconfig;
     const restart = (what: string, lw: ListWatch<KubernetesObject>) => (err: unknown) => {
+      if (this.#stopped) return; // stopping aborts the watch, which reports as an error
       options.logger.warn({ watch: what, err: apiErrorMessage(err) }, 'addon watch stopped; restarting');
-      const t = setTimeout(() => { this.#timers.delete(t); void lw.start().catch(() => undefined); }, 2000);
+      const t = setTimeout(() => { this.#timers.delete(t); if (!this.#stopped) void lw.start().catch(() => undefined); }, 2000);
       t.unref();
       this.#timers.add(t);
     };
@@ -89,6 +91,7 @@ export class AddonManager {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#queue.stop();
     for (const t of this.#timers) clearTimeout(t);
     void this.#clusters.stop();

@@ -240,6 +240,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     say('control plane ready');
 
     let stopped = false;
+    // If the process exits without stop() (a forced exit), children are SIGKILLed by Processes and the data goes too.
+    const cleanup = (): void => {
+      if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', cleanup);
     return {
       dir,
       apiServerUrl,
@@ -249,7 +254,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         if (stopped) return;
         stopped = true;
         await procs.stopAll();
-        if (ownsDir) rmSync(dir, { recursive: true, force: true });
+        process.off('exit', cleanup);
+        cleanup();
       },
     };
   } catch (err) {

@@ -39,10 +39,21 @@ Try, in another terminal:
 
 Ctrl-C stops everything and removes ${env.controlPlane.dir}.
 `);
+  // The handler stays installed while we stop: a second signal (a second Ctrl-C, or a supervisor
+  // that signals the whole process group) forces the exit, and the exit hook still kills the
+  // control plane and removes its directory instead of Node dying with them running.
+  let stopping = false;
   await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const onSignal = (): void => {
+      if (stopping) {
+        io.err('second signal: forcing the stop\n');
+        process.exit(130);
+      }
+      stopping = true;
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   progress('stopping');
   await env.stop();

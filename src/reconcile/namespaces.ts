@@ -51,6 +51,7 @@ export class NamespaceReconciler {
   readonly #quotas: ListWatch<KubernetesObject>;
   readonly #queue: WorkQueue;
   readonly stats: ReconcilerStats = { applies: 0, deletes: 0, reconciles: 0 };
+  #stopped = false;
 
   constructor(options: NamespaceReconcilerOptions) {
     this.#o = options;
@@ -73,8 +74,9 @@ export class NamespaceReconciler {
     }
     for (const [name, lw] of [['namespaces', this.#namespaces], ['limitranges', this.#limitRanges], ['resourcequotas', this.#quotas]] as const) {
       lw.on('error', (err) => {
+        if (this.#stopped) return; // stopping aborts the watch, which reports as an error
         options.logger.warn({ watch: name, err: (err as Error)?.message }, 'reconciler watch stopped; restarting');
-        setTimeout(() => void lw.start().catch(() => undefined), 1000).unref();
+        setTimeout(() => { if (!this.#stopped) void lw.start().catch(() => undefined); }, 1000).unref();
       });
     }
   }
@@ -85,6 +87,7 @@ export class NamespaceReconciler {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#queue.stop();
     void this.#namespaces.stop();
     void this.#limitRanges.stop();
