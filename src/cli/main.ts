@@ -149,11 +149,12 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    const code = (err as { code?: unknown }).code;
+    const fromCommander = typeof code === 'string' && code.startsWith('commander.');
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
     // commander has already printed its own usage errors; anything else is ours to report.
-    if (!e.code?.startsWith('commander.')) io.err(`harbormaster: ${(err as Error).message}\n`);
-    return e.code?.startsWith('commander.') ? 2 : 1;
+    if (!fromCommander) io.err(`harbormaster: ${(err as Error).message}\n`);
+    return fromCommander ? 2 : 1;
   }
   return code;
 }

@@ -108,6 +108,19 @@ describe('harbormaster CLI', () => {
     assert.match(run(['policies', '--format', 'html']).stdout, /^<!doctype html>/);
   });
 
+  it('addons: catalog without a cluster, unknown addon is a usage error, API errors are one line', () => {
+    const list = run(['addons', 'list', '--kubeconfig', '/nonexistent']);
+    assert.equal(list.code, 0);
+    for (const a of ['datadog', 'prometheus', 'efk', 'dashboard']) assert.match(list.stdout, new RegExp(`^${a}\\s`, 'm'));
+    const unknown = run(['addons', 'enable', 'grafana']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown addon "grafana"; the catalog has dashboard, datadog, efk, prometheus/);
+    const noCluster = run(['addons', 'enable', 'efk', '--kubeconfig', '/nonexistent']);
+    assert.equal(noCluster.code, 1);
+    assert.match(noCluster.stderr, /^harbormaster: .*nonexistent/);
+    assert.doesNotMatch(noCluster.stderr, /\n\s+at /);
+  });
+
   it('serve refuses an invalid policy file listing the problems, exit non-zero', () => {
     const bad = join(tmp.dir, 'bad.yaml');
     writeFileSync(bad, 'resourceDefaults: { profiles: {} }\nnope: 1\n');
