@@ -99,18 +99,28 @@ export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewRes
     patch: [],
   };
   let current = request;
-  for (const policy of options.registry.ordered()) {
-    if (!policyApplies(policy, current)) continue;
+  const mutators = options.registry.ordered().filter((p) => p.type === 'mutate');
+  const validators = options.registry.ordered().filter((p) => p.type === 'validate');
+  // The API server's order: every mutating webhook, each on the previous one's result; then, as
+  // reinvocationPolicy IfNeeded does, the ones that ran before a later change run once more; then
+  // every validating webhook on the final object.
+  const lastChange = { index: -1 };
+  const run = (policy: Policy, index: number, reinvocation: boolean): void => {
+    if (!policyApplies(policy, current)) return;
     const decision = evaluate({ policy, request: current, cluster: options.cluster, config: options.config });
     result.denials.push(...decision.denials);
-    result.warnings.push(...decision.warnings.map((w) => formatWarning(w.rule, w.message)));
+    if (!reinvocation) result.warnings.push(...decision.warnings.map((w) => formatWarning(w.rule, w.message)));
     if (!decision.allowed) result.allowed = false;
     if (policy.type === 'mutate' && decision.patch.length > 0 && decision.mutated) {
-      // Each mutating webhook's patch applies to the previous one's result, as in the API server.
       result.patch.push(...decision.patch);
       current = { ...current, object: decision.mutated };
+      if (!reinvocation) lastChange.index = index;
     }
-  }
+  };
+  mutators.forEach((p, i) => run(p, i, false));
+  mutators.forEach((p, i) => { if (i < lastChange.index) run(p, i, true); });
+  validators.forEach((p, i) => run(p, i, false));
   if (!result.allowed) result.patch = [];
+  result.warnings = [...new Set(result.warnings)];
   return result;
 }

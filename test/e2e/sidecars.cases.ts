@@ -1,6 +1,11 @@
 /** SPEC 3.3 end to end: a Pod asking for fluent-bit gets it once efk is enabled on the Cluster. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fastJsonPatch from 'fast-json-patch';
+import { PolicyRegistry } from '../../src/admission/registry.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { builtinPolicies } from '../../src/policies/index.js';
+import { reviewObject } from '../../src/review/review.js';
 import type { E2E } from './env.js';
 import { waitFor } from './env.js';
 
@@ -28,6 +33,20 @@ export function sidecarCases(get: () => E2E): void {
       assert.equal(got.spec.initContainers?.[0]?.name, 'fluent-bit');
       assert.equal(got.spec.initContainers?.[0]?.restartPolicy, 'Always');
       assert.ok(got.spec.containers[0]?.volumeMounts?.some((m) => m.mountPath === '/var/log/app'));
+
+      // Offline review and the API server agree, reinvocation included: cloud-credentials runs
+      // again after addon-sidecars added fluent-bit, so the sidecar gets the credential too.
+      const trainer = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer-logs', namespace: 'cc-ml', annotations: { 'sidecars.harbormaster.io/inject': 'fluent-bit' } }, spec: { serviceAccountName: 'trainer', containers: [{ name: 'train', image: 'python:3.12' }] } };
+      await e.ok(['apply', '-f', '-'], { input: JSON.stringify(trainer) });
+      const live = await e.json<{ spec: { initContainers: Array<{ name: string; env?: Array<{ name: string }> }> } }>(['get', 'pod', 'trainer-logs', '-n', 'cc-ml']);
+      const registry = new PolicyRegistry(builtinPolicies());
+      const loaded = loadConfigFile(e.policyFile);
+      assert.ok(loaded.ok);
+      const offline = reviewObject(trainer, { registry, cluster: e.env.server.store, config: loaded.config, operation: 'CREATE', namespace: 'cc-ml' });
+      const offlinePod = fastJsonPatch.applyPatch(structuredClone(trainer), offline.patch.map(({ rule: _r, ...op }) => op) as fastJsonPatch.Operation[]).newDocument as unknown as typeof live;
+      const envOf = (p: typeof live) => p.spec.initContainers.find((c) => c.name === 'fluent-bit')?.env?.map((v) => v.name);
+      assert.deepEqual(envOf(live), ['GOOGLE_APPLICATION_CREDENTIALS']);
+      assert.deepEqual(envOf(offlinePod), envOf(live));
 
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/efk=disabled', '--overwrite']);
       await waitFor('efk disabled in the cache', async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'disabled', 10_000);

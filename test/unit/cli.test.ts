@@ -121,6 +121,18 @@ describe('harbormaster CLI', () => {
     assert.doesNotMatch(noCluster.stderr, /\n\s+at /);
   });
 
+  it('review of the shipped examples against examples/state, with reinvocation like the API server', () => {
+    const ex = (f: string) => join(PACKAGE_ROOT, 'examples', f);
+    const r = run(['review', '-f', ex('trainer-pod.yaml'), '-f', ex('ingress-takeover.yaml'), '-f', ex('service-lb.yaml'), '--state', ex('state'), '--output', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const [pod, ingress, svc] = JSON.parse(r.stdout).results as Array<{ allowed: boolean; denials: Array<{ rule: string }>; patch: Array<{ path: string; rule: string; value?: unknown }> }>;
+    assert.equal(pod?.allowed, true);
+    // fluent-bit is added by addon-sidecars after cloud-credentials ran; the reinvocation gives it the credential too.
+    assert.ok(pod?.patch.some((p) => p.path === '/spec/initContainers/0/env' && p.rule === 'cloud-credentials.inject'));
+    assert.deepEqual(ingress?.denials.map((d) => d.rule), ['ingress.nginx-risk', 'ingress.host-unique']);
+    assert.deepEqual(svc?.denials.map((d) => d.rule), ['loadbalancer.known-keys', 'loadbalancer.vip-pool']);
+  });
+
   it('serve refuses an invalid policy file listing the problems, exit non-zero', () => {
     const bad = join(tmp.dir, 'bad.yaml');
     writeFileSync(bad, 'resourceDefaults: { profiles: {} }\nnope: 1\n');
