@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { containersOf, findPodSpec, rec, type ContainerRef } from '../resource-defaults/podspec.js';
+import { containersOf, findPodSpec, rec, type ContainerRef } from '../shared/podspec.js';
 import {
   AWS_KEYS, AWS_TYPE, GCP_KEY_FILE, GCP_MOUNT_ROOT, GCP_TYPE, POD_INJECT_ANNOTATION, RULES, SA_SECRET_ANNOTATION, SKIP_CONTAINERS_ANNOTATION,
 } from './names.js';

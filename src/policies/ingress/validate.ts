@@ -5,7 +5,7 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { rec } from '../resource-defaults/podspec.js';
+import { rec } from '../shared/podspec.js';
 import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
 import { hostProblem, ownerOf } from './hosts.js';

@@ -7,7 +7,7 @@
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { ServiceInfo } from '../../cluster/view.js';
-import { rec } from '../resource-defaults/podspec.js';
+import { rec } from '../shared/podspec.js';
 import { inCidr, parseCanonicalCIDR, parseCanonicalIP } from '../shared/ip.js';
 import { shown } from '../shared/values.js';
 import { checkLbAnnotations } from './annotations.js';

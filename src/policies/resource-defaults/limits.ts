@@ -8,7 +8,7 @@ import type { DecisionBuilder } from '../../policy/decision.js';
 import type { ResourceList } from '../../config/types.js';
 import { addQuantity, compareQuantity, divideQuantity, formatRatio, parseQuantity, type Quantity } from '../../quantity/quantity.js';
 import { RULES } from './names.js';
-import { containersOf, fieldPath, rec, type PodSpecRef } from './podspec.js';
+import { containersOf, fieldPath, rec, type PodSpecRef } from '../shared/podspec.js';
 import type { ResolvedProfile } from './profile.js';
 
 function parsedList(list: ResourceList | undefined): Map<string, { q: Quantity; text: string }> {

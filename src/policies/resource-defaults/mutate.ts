@@ -9,7 +9,7 @@
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { BEST_EFFORT, QOS_ANNOTATION, RULES } from './names.js';
-import { containersOf, findPodSpec, rec } from './podspec.js';
+import { containersOf, findPodSpec, rec } from '../shared/podspec.js';
 import { resolveProfile } from './profile.js';
 
 function evaluate({ request, cluster, config }: PolicyInput, out: DecisionBuilder): void {

@@ -7,7 +7,7 @@
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { MANAGED_OBJECT_NAMES, PROFILE_ANNOTATION, RULES, BEST_EFFORT, QOS_ANNOTATION } from './names.js';
-import { findPodSpec, WORKLOAD_KINDS } from './podspec.js';
+import { findPodSpec, WORKLOAD_KINDS } from '../shared/podspec.js';
 import { resolveProfile } from './profile.js';
 import { checkPodResources } from './limits.js';
 
