@@ -11,7 +11,7 @@ import { runPolicies } from './policies.js';
 import { runDev } from './dev.js';
 import { runAddonsDisable, runAddonsEnable, runAddonsList, runAddonsStatus, type AddonsCliOptions } from './addons.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const stdio: CliIO = {
   out: (t) => process.stdout.write(t),
@@ -87,7 +87,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   program
     .command('review')
     .description('evaluate manifests against the policy, offline')
-    .requiredOption('-f, --file <file>', 'manifest file, - for stdin (repeatable)', collect, [])
+    .requiredOption('-f, --file <file>', 'manifest file, - for stdin (repeatable)', collect)
     .option('--operation <op>', 'CREATE, UPDATE or DELETE', 'CREATE')
     .option('--namespace <ns>', 'namespace for objects that name none', 'default')
     .option('--state <dir>', 'manifests of objects that already exist')
