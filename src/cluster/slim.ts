@@ -54,9 +54,11 @@ export function slimService(o: KubeObject): ServiceInfo {
   const m = meta(o);
   const spec = rec(o.spec);
   const lbIP = str(spec.loadBalancerIP);
+  const created = str(rec(o.metadata).creationTimestamp);
   return {
     namespace: m.namespace,
     name: m.name,
+    ...(created ? { created } : {}),
     type: str(spec.type) ?? 'ClusterIP',
     annotations: m.annotations,
     ...(lbIP ? { loadBalancerIP: lbIP } : {}),
@@ -65,6 +67,10 @@ export function slimService(o: KubeObject): ServiceInfo {
       port: typeof rec(p).port === 'number' ? (rec(p).port as number) : 0,
       protocol: str(rec(p).protocol) ?? 'TCP',
     })),
+    statusVIPs: arr(rec(rec(o.status).loadBalancer).ingress).flatMap((i) => {
+      const ip = str(rec(i).ip);
+      return ip ? [ip] : [];
+    }),
   };
 }
 
@@ -93,6 +99,7 @@ export function slimIngress(o: KubeObject): IngressInfo {
         ...(secretName ? { secretName } : {}),
       };
     }),
+    defaultBackend: spec.defaultBackend !== undefined && spec.defaultBackend !== null,
   };
 }
 

@@ -4,6 +4,7 @@
  * in the microsecond range; list results are cached until the next write.
  */
 import type { KubeObject } from '../admission/types.js';
+import { OwnershipIndex } from './ownership.js';
 import {
   slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,
 } from './slim.js';
@@ -65,6 +66,7 @@ export class ClusterStore implements ClusterView {
   readonly ingresses = new KindMap<IngressInfo>();
   readonly ingressClasses = new KindMap<IngressClassInfo>();
   readonly clusters = new KindMap<ClusterInfo>();
+  readonly ownership = new OwnershipIndex();
 
   #map(kind: TrackedKind): KindMap<unknown> {
     switch (kind) {
@@ -83,18 +85,20 @@ export class ClusterStore implements ClusterView {
     const slim = TRACKED_KINDS[kind](obj) as { name: string; namespace?: string };
     if (!slim.name) return;
     this.#map(kind).set(key(slim.namespace, slim.name), slim);
+    if (kind === 'Service') this.ownership.setService(slim as ServiceInfo);
+    else if (kind === 'Ingress') this.ownership.setIngress(slim as IngressInfo);
     this.#changed(kind);
   }
 
   remove(kind: TrackedKind, obj: KubeObject): void {
     const m = obj.metadata ?? {};
-    if (typeof m.name === 'string') this.#map(kind).delete(key(m.namespace, m.name));
+    if (typeof m.name === 'string') {
+      this.#map(kind).delete(key(m.namespace, m.name));
+      const ns = typeof m.namespace === 'string' ? m.namespace : '';
+      if (kind === 'Service') this.ownership.removeService(ns, m.name);
+      else if (kind === 'Ingress') this.ownership.removeIngress(ns, m.name);
+    }
     this.#changed(kind);
-  }
-
-  /** Empties one kind, before an informer relists it. */
-  reset(kind: TrackedKind): void {
-    this.#map(kind).clear();
   }
 
   getNamespace(name: string): NamespaceInfo | undefined { return this.namespaces.get(name); }

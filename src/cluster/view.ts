@@ -1,3 +1,5 @@
+import type { OwnershipView } from './ownership.js';
+
 /**
  * The read-only view of cluster state that policies consult. It holds only the
  * fields policies need; Secrets are known by namespace, name and type only, so
@@ -32,11 +34,15 @@ export interface ServicePortInfo {
 export interface ServiceInfo {
   namespace: string;
   name: string;
+  /** metadata.creationTimestamp: the oldest holder of a VIP owns it. */
+  created?: string;
   type: string;
   annotations: Readonly<Record<string, string>>;
   loadBalancerIP?: string;
   externalIPs: readonly string[];
   ports: readonly ServicePortInfo[];
+  /** Addresses in status.loadBalancer.ingress: VIPs the load balancer already gave this Service. */
+  statusVIPs: readonly string[];
 }
 
 export interface IngressPathInfo {
@@ -53,6 +59,8 @@ export interface IngressInfo {
   annotations: Readonly<Record<string, string>>;
   rules: ReadonlyArray<{ host: string; paths: readonly IngressPathInfo[] }>;
   tls: ReadonlyArray<{ hosts: readonly string[]; secretName?: string }>;
+  /** spec.defaultBackend is set: the Ingress claims its class's catch-all. */
+  defaultBackend: boolean;
 }
 
 export interface IngressClassInfo {
@@ -67,6 +75,8 @@ export interface ClusterInfo {
 }
 
 export interface ClusterView {
+  /** Who holds each VIP, host and catch-all (SPEC 3.0), as indexed look-ups. */
+  readonly ownership: OwnershipView;
   getNamespace(name: string): NamespaceInfo | undefined;
   getServiceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
   getSecret(namespace: string, name: string): SecretInfo | undefined;

@@ -80,7 +80,7 @@ function withDefaults(raw: RawConfig): PolicyConfig {
     exemptions: raw.exemptions ?? [],
     resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },
     loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },
-    ingress: { classes: [], ...raw.ingress },
+    ingress: { classes: [], catchAllNamespaces: [], ...raw.ingress },
     addonSidecars: { native: true, ...raw.addonSidecars },
   };
 }

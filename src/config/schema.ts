@@ -128,6 +128,7 @@ export const policySchema = {
             properties: { name: dnsLabel, default: { type: 'boolean' } },
           },
         },
+        catchAllNamespaces: { type: 'array', items: dnsLabel, uniqueItems: true },
       },
     },
   },

@@ -62,6 +62,8 @@ export interface PolicyConfig {
   };
   ingress: {
     classes: IngressClassPolicy[];
+    /** Namespaces whose Ingresses may claim a class catch-all (an empty host or spec.defaultBackend). */
+    catchAllNamespaces: string[];
   };
   addonSidecars: {
     /** Inject as native sidecars (initContainers with restartPolicy Always, Kubernetes 1.29+). */

@@ -37,6 +37,38 @@ export interface Decision {
   mutated?: KubeObject;
 }
 
+/**
+ * SPEC 3.0 (bounded work): at most this many messages per rule reach the
+ * response, then one `… and N more`, so a hostile object with thousands of
+ * findings gets a short, useful answer.
+ */
+export const MAX_MESSAGES_PER_RULE = 20;
+
+/** Keeps the first MAX_MESSAGES_PER_RULE messages of each rule and counts the rest. */
+class CappedList {
+  readonly items: Array<{ rule: string; message: string }> = [];
+  readonly #counts = new Map<string, number>();
+  push(rule: string, message: string): void {
+    const n = (this.#counts.get(rule) ?? 0) + 1;
+    this.#counts.set(rule, n);
+    if (n <= MAX_MESSAGES_PER_RULE) this.items.push({ rule, message });
+  }
+  get length(): number { return this.items.length; }
+  /** The kept messages, each capped rule followed by its `… and N more`. */
+  result(): Array<{ rule: string; message: string }> {
+    const out: Array<{ rule: string; message: string }> = [];
+    const seen = new Map<string, number>();
+    for (const item of this.items) {
+      out.push(item);
+      const k = (seen.get(item.rule) ?? 0) + 1;
+      seen.set(item.rule, k);
+      const total = this.#counts.get(item.rule) ?? 0;
+      if (k === MAX_MESSAGES_PER_RULE && total > k) out.push({ rule: item.rule, message: `… and ${total - k} more` });
+    }
+    return out;
+  }
+}
+
 /** Escapes one JSON-pointer segment (RFC 6901). */
 export function escapePointer(segment: string | number): string {
   const s = String(segment);
@@ -67,8 +99,8 @@ interface TagNode {
  * know about exemptions.
  */
 export class DecisionBuilder {
-  readonly #denials: Denial[] = [];
-  readonly #warnings: Warning[] = [];
+  readonly #denials = new CappedList();
+  readonly #warnings = new CappedList();
   readonly #writes: Write[] = [];
   readonly #original: KubeObject | undefined;
   #working: KubeObject | undefined;
@@ -80,11 +112,11 @@ export class DecisionBuilder {
   }
 
   deny(rule: string, message: string): void {
-    if (!this.#isExempt(rule)) this.#denials.push({ rule, message });
+    if (!this.#isExempt(rule)) this.#denials.push(rule, message);
   }
 
   warn(rule: string, message: string): void {
-    if (!this.#isExempt(rule)) this.#warnings.push({ rule, message });
+    if (!this.#isExempt(rule)) this.#warnings.push(rule, message);
   }
 
   /** True when `rule` will be dropped anyway; lets a policy skip work. */
@@ -141,8 +173,8 @@ export class DecisionBuilder {
     }
     return {
       allowed,
-      denials: [...this.#denials],
-      warnings: [...this.#warnings],
+      denials: this.#denials.result(),
+      warnings: this.#warnings.result(),
       patch,
       mutated: patch.length > 0 ? this.#working : this.#original,
     };

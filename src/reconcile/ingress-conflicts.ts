@@ -15,6 +15,8 @@ export interface IngressConflictReporterOptions {
   kubeconfig: KubeConfig;
   store: ClusterStore;
   logger: Logger;
+  /** The policy's default ingress class: Ingresses naming none hold its catch-all. */
+  defaultClass?: () => string | undefined;
   onConflicts?: (count: number) => void;
   onWrite?: () => void;
   debounceMs?: number;
@@ -59,15 +61,15 @@ export class IngressConflictReporter {
   }
 
   async check(): Promise<HostConflict[]> {
-    const conflicts = findHostConflicts(this.#o.store.listIngresses());
+    const conflicts = findHostConflicts(this.#o.store.ownership, this.#o.defaultClass?.());
     this.#o.onConflicts?.(conflicts.length);
     const current = new Set<string>();
     for (const c of conflicts) {
-      const key = `${c.ingress.namespace}/${c.ingress.name}|${c.host}|${c.path}|${c.owner.namespace}/${c.owner.name}`;
+      const key = `${c.ingress.namespace}/${c.ingress.name}|${c.message}`;
       current.add(key);
       if (this.#reported.has(key)) continue;
       this.#reported.add(key);
-      this.#o.logger.warn({ ingress: `${c.ingress.namespace}/${c.ingress.name}`, owner: `${c.owner.namespace}/${c.owner.name}`, host: c.host }, 'ingress host conflict');
+      this.#o.logger.warn({ ingress: `${c.ingress.namespace}/${c.ingress.name}`, owner: `${c.owner.namespace}/${c.owner.name}` }, 'ingress host conflict');
       await this.#event(c);
     }
     for (const k of this.#reported) if (!current.has(k)) this.#reported.delete(k);
@@ -86,7 +88,7 @@ export class IngressConflictReporter {
         involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: c.ingress.namespace, name: c.ingress.name },
         type: 'Warning',
         reason: 'HostConflict',
-        message: `[ingress.host-unique] host "${c.host || '*'}" path "${c.path}" is already served by Ingress ${c.owner.namespace}/${c.owner.name}, created first; this Ingress got past admission in a race and should be removed or changed`,
+        message: `[${c.rule}] ${c.message}; this Ingress got past admission in a race and should be removed or changed`.slice(0, 1000),
         source: { component: 'harbormaster' },
         firstTimestamp: now,
         lastTimestamp: now,

@@ -50,6 +50,7 @@ export class LeaderTasks {
       kubeconfig,
       store: this.#d.store,
       logger,
+      defaultClass: () => this.#d.config().ingress.classes.find((c) => c.default)?.name,
       onConflicts: (n) => metrics.ingressConflicts.set(n),
       onWrite: () => writes('ingress-conflicts')('create', 'Event'),
     });

@@ -5,7 +5,6 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyConfig } from '../../config/types.js';
-import { inCidr, parseCanonicalIP } from '../shared/ip.js';
 import { didYouMean } from '../shared/suggest.js';
 import { FORBIDDEN_CHARS, intInRange, isBool, shown } from '../shared/values.js';
 import { HM_KEYS, HM_PREFIX, NGINX_PREFIX, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
@@ -14,14 +13,9 @@ import { typeProblem } from './value-types.js';
 
 const at = (key: string) => `metadata.annotations["${key}"]`;
 
-function checkControllerKeys(hm: Map<string, string>, config: PolicyConfig, out: DecisionBuilder): void {
+function checkControllerKeys(hm: Map<string, string>, _config: PolicyConfig, out: DecisionBuilder): void {
   const bad = (key: string, what: string) => out.deny(RULES.controllerValues, `${at(HM_PREFIX + key)} ${shown(hm.get(key) ?? '')} ${what}`);
-  const vip = hm.get('static-vip');
-  if (vip !== undefined) {
-    const parsed = parseCanonicalIP(vip);
-    if (!parsed.addr) bad('static-vip', parsed.problem ?? 'is not an IP address');
-    else if (!config.loadBalancer.vipPools.some((p) => p.cidrs.some((c) => inCidr(parsed.addr!, c)))) bad('static-vip', 'is in none of the cluster\'s VIP pools');
-  }
+  // static-vip: pool, ownership and sharing are checked with the Service VIP rules (ownership.ts).
   for (const key of ['allow-http', 'ssl-redirect']) {
     const v = hm.get(key);
     if (v !== undefined && !isBool(v)) bad(key, 'must be "true" or "false"');

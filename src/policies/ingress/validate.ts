@@ -8,7 +8,8 @@ import type { Policy, PolicyInput } from '../../policy/types.js';
 import { rec } from '../shared/podspec.js';
 import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
-import { hostProblem, ownerOf } from './hosts.js';
+import { hostProblem } from './hosts.js';
+import { checkIngressOwnership } from './ownership.js';
 import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
 
@@ -35,11 +36,10 @@ function checkClass({ request, config }: PolicyInput, spec: Rec, out: DecisionBu
   }
 }
 
-function checkRules(input: PolicyInput, spec: Rec, out: DecisionBuilder): Set<string> {
-  const { request, cluster } = input;
-  const ns = request.namespace ?? '';
-  const name = request.name ?? request.object?.metadata?.name ?? '';
+/** Host syntax and pathType per rule; returns the hosts served and those that failed the syntax check. */
+function checkRules(spec: Rec, out: DecisionBuilder): { hosts: Set<string>; invalid: Set<string> } {
   const hosts = new Set<string>();
+  const invalid = new Set<string>();
   arr(spec.rules).forEach((r, i) => {
     const rule = rec(r) ?? {};
     const host = typeof rule.host === 'string' ? rule.host : '';
@@ -47,23 +47,17 @@ function checkRules(input: PolicyInput, spec: Rec, out: DecisionBuilder): Set<st
     if (host !== '') {
       const problem = hostProblem(host);
       if (problem) {
+        invalid.add(host);
         out.deny(RULES.host, `spec.rules[${i}].host ${shown(host)} ${problem}`);
         return;
       }
     }
     arr(rec(rule.http)?.paths).forEach((p, j) => {
       const path = rec(p) ?? {};
-      const field = `spec.rules[${i}].http.paths[${j}]`;
-      const pathType = typeof path.pathType === 'string' ? path.pathType : undefined;
-      if (pathType === undefined) out.deny(RULES.pathType, `${field}.pathType is required: Exact, Prefix or ImplementationSpecific`);
-      const pathText = typeof path.path === 'string' ? path.path : '/';
-      const owner = ownerOf(host, { path: pathText, ...(pathType ? { pathType } : {}) }, { namespace: ns, name }, cluster.listIngresses());
-      if (owner) {
-        out.deny(RULES.hostUnique, `spec.rules[${i}].host ${shown(host || '*')} path ${shown(pathText)} is already served by Ingress ${owner.ingress.namespace}/${owner.ingress.name} (path ${shown(owner.path)})`);
-      }
+      if (typeof path.pathType !== 'string') out.deny(RULES.pathType, `spec.rules[${i}].http.paths[${j}].pathType is required: Exact, Prefix or ImplementationSpecific`);
     });
   });
-  return hosts;
+  return { hosts, invalid };
 }
 
 function checkTls({ request, cluster }: PolicyInput, spec: Rec, ruleHosts: Set<string>, out: DecisionBuilder): void {
@@ -93,7 +87,8 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
     config,
     out,
   });
-  const hosts = checkRules(input, spec, out);
+  const { hosts, invalid } = checkRules(spec, out);
+  checkIngressOwnership(input, spec, invalid, out);
   checkTls(input, spec, hosts, out);
 }
 
@@ -105,13 +100,16 @@ export const ingressValidate: Policy = {
   rules: [
     { id: RULES.className, description: 'spec.ingressClassName (or the legacy annotation, not both differently) names an allowed class, or the default class applies.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.knownKeys, description: 'Only the documented ingress.harbormaster.io/ keys; unknown keys denied with the closest suggested.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
-    { id: RULES.controllerValues, description: 'static-vip in a VIP pool; allow-http and ssl-redirect booleans; min/max-replicas 1–100 with min ≤ max; target-cpu-utilization 1–100.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.controllerValues, description: 'static-vip in a VIP pool the namespace may use; allow-http and ssl-redirect booleans; min/max-replicas 1–100 with min ≤ max; target-cpu-utilization 1–100.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.nginxAllowList, description: 'nginx.ingress.kubernetes.io/ keys must be on the allow-list (see the risk table).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.nginxRisk, description: `Critical keys (every *-snippet) are always denied; High keys need ${RISK_NAMESPACE_ANNOTATION}: "high" on the namespace.`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.nginxValues, description: 'Values of allowed nginx keys are type-checked.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.unsafeChars, description: 'No controller annotation value may contain a control character, newline, {, } or ;.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.host, description: 'Hosts are DNS-1123 names; * only as the whole leftmost label.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
-    { id: RULES.hostUnique, description: 'A host+path served by an Ingress in another namespace cannot be claimed (overlapping prefixes included).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.hostUnique, description: 'A whole host belongs to the namespace of its oldest Ingress; a wildcard covers the hosts one label below it, both ways; another namespace may use a host only if the owning Ingress names it in harbormaster.io/share-with, and then with no overlapping path (regex and ImplementationSpecific paths own their literal prefix).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.catchAll, description: 'An empty host or spec.defaultBackend claims the class catch-all: only in namespaces listed in ingress.catchAllNamespaces, and one owner per class (the oldest, sharing by consent).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.vipOwner, description: 'static-vip follows the Service VIP rules: the oldest holder\'s namespace owns the VIP, sharing only with its share-with consent, no port clash with Services on it (an Ingress holds 80 and 443).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.shareWith, description: 'harbormaster.io/share-with is a comma-separated list of namespace names.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.tlsSecret, description: 'A TLS secretName must be a kubernetes.io/tls Secret in the same namespace.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.tlsHosts, description: 'Warns about TLS hosts that no rule serves.', action: 'warn', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.pathType, description: 'Every path has a pathType.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },

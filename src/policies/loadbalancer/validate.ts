@@ -6,9 +6,12 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import type { ServiceInfo } from '../../cluster/view.js';
+import { serviceVips, SHARE_WITH_ANNOTATION, vipKey } from '../../cluster/claims.js';
+import { slimService } from '../../cluster/slim.js';
 import { rec } from '../shared/podspec.js';
-import { inCidr, parseCanonicalCIDR, parseCanonicalIP } from '../shared/ip.js';
+import { parseCanonicalCIDR } from '../shared/ip.js';
+import { shareWithProblem, type Claimant } from '../shared/ownership.js';
+import { checkVipPool, checkVipUse } from '../shared/vip.js';
 import { shown } from '../shared/values.js';
 import { checkLbAnnotations } from './annotations.js';
 import { LB_PREFIX, RULES } from './names.js';
@@ -22,46 +25,14 @@ function portsOf(spec: Record<string, unknown>): Port[] {
   });
 }
 
-function vipOf(s: ServiceInfo): string | undefined {
-  return s.annotations[`${LB_PREFIX}vip`] ?? s.loadBalancerIP;
-}
-
-function checkVip(input: PolicyInput, vip: string, field: string, out: DecisionBuilder): boolean {
-  const parsed = parseCanonicalIP(vip);
-  if (!parsed.addr) {
-    out.deny(RULES.vip, `${field} ${shown(vip)} ${parsed.problem}`);
-    return false;
-  }
-  const ns = input.request.namespace ?? '';
-  const pools = input.config.loadBalancer.vipPools;
-  const pool = pools.find((p) => p.cidrs.some((c) => inCidr(parsed.addr!, c)));
-  if (!pool) {
-    out.deny(RULES.vip, `${field} ${shown(vip)} is in none of the cluster's VIP pools (${pools.map((p) => `${p.name}: ${p.cidrs.join(', ')}`).join('; ') || 'none configured'})`);
-    return false;
-  }
-  if (pool.namespaces && !pool.namespaces.includes(ns)) {
-    out.deny(RULES.vip, `${field} ${shown(vip)} is in VIP pool "${pool.name}", which namespace ${ns} may not use`);
-    return false;
-  }
-  return true;
-}
-
-function checkSharing(input: PolicyInput, vip: string, key: string | undefined, ports: Port[], out: DecisionBuilder): void {
-  const { request, cluster } = input;
-  const self = `${request.namespace}/${request.name ?? request.object?.metadata?.name}`;
-  for (const other of cluster.listServices()) {
-    if (other.type !== 'LoadBalancer' || `${other.namespace}/${other.name}` === self || vipOf(other) !== vip) continue;
-    const otherKey = other.annotations[`${LB_PREFIX}shared-vip-key`];
-    if (key === undefined || otherKey !== key) {
-      out.deny(RULES.sharedVip, `VIP ${vip} is already used by Service ${other.namespace}/${other.name}${otherKey ? ` with shared-vip-key "${otherKey}"` : ''}; sharing needs the same ${LB_PREFIX}shared-vip-key on both`);
-      continue;
-    }
-    for (const p of ports) {
-      if (other.ports.some((o) => o.port === p.port && o.protocol === p.protocol)) {
-        out.deny(RULES.sharedVip, `port ${p.port}/${p.protocol} on VIP ${vip} is already served by Service ${other.namespace}/${other.name}`);
-      }
-    }
-  }
+/** Who is asking, and since when it has held `vip` (only if its previous version held it too). */
+function claimant(request: PolicyInput['request'], vip: string): Claimant {
+  const namespace = request.namespace ?? '';
+  const name = request.name ?? request.object?.metadata?.name ?? '';
+  const old = request.oldObject ? serviceVips(slimService({ ...request.oldObject, metadata: { ...request.oldObject.metadata, namespace } })) : [];
+  const created = request.object?.metadata?.creationTimestamp;
+  const key = vipKey(vip);
+  return { kind: 'Service', namespace, name, ...(key && old.includes(key) && typeof created === 'string' ? { created } : {}) };
 }
 
 function evaluate(input: PolicyInput, out: DecisionBuilder): void {
@@ -76,6 +47,9 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   }
   // Annotations of a Service that is (or became) another type have no effect; they are checked again if it turns back.
   if (spec.type !== 'LoadBalancer') return;
+  const shareWith = svc?.metadata?.annotations?.[SHARE_WITH_ANNOTATION];
+  const shareProblem = shareWith === undefined ? undefined : shareWithProblem(shareWith);
+  if (shareProblem) out.deny(RULES.shareWith, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(shareWith))} ${shareProblem}`);
 
   const lb = checkLbAnnotations(svc?.metadata?.annotations ?? {}, spec, out);
   const ports = portsOf(spec);
@@ -96,7 +70,12 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const vip = lb.vip ?? lbIP;
   if (vip === undefined) return;
   const field = lb.vip !== undefined ? `metadata.annotations["${LB_PREFIX}vip"]` : 'spec.loadBalancerIP';
-  if (checkVip(input, vip, field, out)) checkSharing(input, vip, lb.sharedVipKey, ports, out);
+  if (!checkVipPool({ vip, field, namespace: ns, config, rule: RULES.vip, out })) return;
+  checkVipUse({
+    vip, field, me: claimant(request, vip), ports, cluster: input.cluster, out,
+    ...(lb.sharedVipKey !== undefined ? { sharedVipKey: lb.sharedVipKey } : {}),
+    rules: { owner: RULES.vipOwner, sharing: RULES.sharedVip },
+  });
 }
 
 export const loadBalancerValidate: Policy = {
@@ -107,7 +86,9 @@ export const loadBalancerValidate: Policy = {
     { id: RULES.knownKeys, description: `Only the documented ${LB_PREFIX} keys; an unknown key is denied with the closest valid key suggested.`, action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
     { id: RULES.values, description: 'Each lb annotation value is type-checked (algorithm, dsr with externalTrafficPolicy Local, health-check interval/timeout/path, idle-timeout, shared-vip-key).', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
     { id: RULES.vip, description: 'The VIP (annotation or spec.loadBalancerIP) is a canonical IPv4/IPv6 address inside a VIP pool the namespace may use.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.sharedVip, description: 'A VIP is shared only between Services with the same shared-vip-key and without overlapping port/protocol.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
+    { id: RULES.vipOwner, description: 'A VIP belongs to the namespace of its oldest holder (Service annotation, spec.loadBalancerIP, status.loadBalancer.ingress, Ingress static-vip); another namespace may use it only if the owning object names it in harbormaster.io/share-with.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
+    { id: RULES.sharedVip, description: 'Services on one VIP need the same shared-vip-key (not consent by itself) and no overlapping port/protocol; an Ingress on the VIP holds 80 and 443.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
+    { id: RULES.shareWith, description: 'harbormaster.io/share-with is a comma-separated list of namespace names.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
     { id: RULES.sourceRanges, description: 'spec.loadBalancerSourceRanges are canonical CIDRs.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
     { id: RULES.protocols, description: 'Ports of a LoadBalancer Service are TCP or UDP.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
     { id: RULES.externalIPs, description: 'spec.externalIPs only in namespaces the policy file allows.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },

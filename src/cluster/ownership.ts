@@ -1,0 +1,185 @@
+/**
+ * The ownership index (SPEC 3.0): for every VIP, host and class catch-all,
+ * the objects that hold it, oldest first. The store keeps it up to date as
+ * objects arrive and leave, so a policy asks "who holds shop.example.com" with
+ * one map look-up instead of scanning every cached Ingress for every path of
+ * every request.
+ */
+import { ingressClaims, parentDomain, parseShareWith, serviceVips, SHARE_WITH_ANNOTATION, wildcardParent } from './claims.js';
+import type { IngressInfo, IngressPathInfo, ServiceInfo, ServicePortInfo } from './view.js';
+
+export interface Holder {
+  kind: 'Service' | 'Ingress';
+  namespace: string;
+  name: string;
+  /** metadata.creationTimestamp; absent sorts as the newest. */
+  created?: string;
+  /** Namespaces this object's owner lets use what it holds. */
+  shareWith: readonly string[];
+}
+
+export interface VipHolder extends Holder {
+  /** Ports served on the VIP (an Ingress holds 80 and 443). */
+  ports: readonly ServicePortInfo[];
+  sharedVipKey?: string;
+}
+
+export interface HostHolder extends Holder {
+  paths: readonly IngressPathInfo[];
+  regex: boolean;
+}
+
+export interface OwnershipView {
+  /** Holders of a VIP (canonical address text), oldest first. */
+  vipHolders(vip: string): readonly VipHolder[];
+  /** Holders of a host (a wildcard is its own key), oldest first. */
+  hostHolders(host: string): readonly HostHolder[];
+  /** Concrete hosts one label below `parent`, by the namespaces holding them (host → number of holders). */
+  hostsUnder(parent: string): ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Holders of the catch-all of a declared class ('' = no class named), oldest first. */
+  catchAllHolders(declaredClass: string): readonly Holder[];
+  /** Every indexed host, catch-all class and VIP, for the conflict reporter. */
+  hosts(): Iterable<string>;
+  catchAllClasses(): Iterable<string>;
+}
+
+/** Sort key: creation time, then namespace/name so equal timestamps order the same everywhere. */
+export function ageKey(h: { created?: string; namespace: string; name: string }): string {
+  return `${h.created ?? '~'} ${h.namespace}/${h.name}`;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+const NO_HOSTS: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map();
+const INGRESS_PORTS: readonly ServicePortInfo[] = Object.freeze([{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
+
+/** Holders of one key, sorted lazily and only after a change. */
+class Bucket<H extends Holder> {
+  readonly #items = new Map<string, H>();
+  #sorted: readonly H[] | undefined;
+  set(id: string, h: H): void { this.#items.set(id, h); this.#sorted = undefined; }
+  delete(id: string): void { this.#items.delete(id); this.#sorted = undefined; }
+  get size(): number { return this.#items.size; }
+  sorted(): readonly H[] {
+    return (this.#sorted ??= Object.freeze([...this.#items.values()].sort((a, b) => (ageKey(a) < ageKey(b) ? -1 : 1))));
+  }
+}
+
+class BucketMap<H extends Holder> {
+  readonly map = new Map<string, Bucket<H>>();
+  add(key: string, id: string, h: H): void {
+    let b = this.map.get(key);
+    if (!b) this.map.set(key, (b = new Bucket<H>()));
+    b.set(id, h);
+  }
+  remove(key: string, id: string): void {
+    const b = this.map.get(key);
+    if (!b) return;
+    b.delete(id);
+    if (b.size === 0) this.map.delete(key);
+  }
+  get(key: string): readonly H[] { return this.map.get(key)?.sorted() ?? EMPTY; }
+}
+
+/** What one object put into the index, so it can be taken out again exactly. */
+interface Contribution {
+  vips: string[];
+  hosts: string[];
+  catchAll?: string;
+}
+
+export class OwnershipIndex implements OwnershipView {
+  readonly #vips = new BucketMap<VipHolder>();
+  readonly #hosts = new BucketMap<HostHolder>();
+  readonly #catchAll = new BucketMap<Holder>();
+  /** parent domain → namespace → concrete hosts one label below it (with a count of holders each). */
+  readonly #under = new Map<string, Map<string, Map<string, number>>>();
+  readonly #contributions = new Map<string, Contribution>();
+
+  setService(s: ServiceInfo): void {
+    const id = `Service/${s.namespace}/${s.name}`;
+    this.#drop(id);
+    const vips = serviceVips(s);
+    if (vips.length === 0) return;
+    const key = s.annotations['lb.harbormaster.io/shared-vip-key'];
+    const holder: VipHolder = {
+      ...base('Service', s),
+      ports: s.ports,
+      ...(key !== undefined ? { sharedVipKey: key } : {}),
+    };
+    for (const v of vips) this.#vips.add(v, id, holder);
+    this.#contributions.set(id, { vips, hosts: [] });
+  }
+
+  setIngress(i: IngressInfo): void {
+    const id = `Ingress/${i.namespace}/${i.name}`;
+    this.#drop(id);
+    const claims = ingressClaims(i);
+    const b = base('Ingress', i);
+    const c: Contribution = { vips: [], hosts: [] };
+    if (claims.vip) {
+      this.#vips.add(claims.vip, id, { ...b, ports: INGRESS_PORTS });
+      c.vips.push(claims.vip);
+    }
+    for (const [host, paths] of claims.hosts) {
+      this.#hosts.add(host, id, { ...b, paths, regex: claims.regex });
+      this.#underAdd(host, i.namespace, 1);
+      c.hosts.push(host);
+    }
+    if (claims.catchAll) {
+      this.#catchAll.add(claims.declaredClass, id, b);
+      c.catchAll = claims.declaredClass;
+    }
+    this.#contributions.set(id, c);
+  }
+
+  removeService(namespace: string, name: string): void { this.#drop(`Service/${namespace}/${name}`); }
+  removeIngress(namespace: string, name: string): void { this.#drop(`Ingress/${namespace}/${name}`); }
+
+  vipHolders(vip: string): readonly VipHolder[] { return this.#vips.get(vip); }
+  hostHolders(host: string): readonly HostHolder[] { return this.#hosts.get(host); }
+  catchAllHolders(declaredClass: string): readonly Holder[] { return this.#catchAll.get(declaredClass); }
+  hostsUnder(parent: string): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    return this.#under.get(parent) ?? NO_HOSTS;
+  }
+  hosts(): Iterable<string> { return this.#hosts.map.keys(); }
+  catchAllClasses(): Iterable<string> { return this.#catchAll.map.keys(); }
+
+  #drop(id: string): void {
+    const c = this.#contributions.get(id);
+    if (!c) return;
+    this.#contributions.delete(id);
+    const ns = id.split('/')[1] ?? '';
+    for (const v of c.vips) this.#vips.remove(v, id);
+    for (const h of c.hosts) {
+      this.#hosts.remove(h, id);
+      this.#underAdd(h, ns, -1);
+    }
+    if (c.catchAll !== undefined) this.#catchAll.remove(c.catchAll, id);
+  }
+
+  /** Keeps the parent-domain index of concrete hosts: what a new wildcard would cover. */
+  #underAdd(host: string, namespace: string, delta: 1 | -1): void {
+    if (wildcardParent(host) !== undefined) return;
+    const parent = parentDomain(host);
+    if (parent === undefined) return;
+    let byNs = this.#under.get(parent);
+    if (!byNs) this.#under.set(parent, (byNs = new Map()));
+    let hosts = byNs.get(namespace);
+    if (!hosts) byNs.set(namespace, (hosts = new Map()));
+    const n = (hosts.get(host) ?? 0) + delta;
+    if (n > 0) hosts.set(host, n);
+    else hosts.delete(host);
+    if (hosts.size === 0) byNs.delete(namespace);
+    if (byNs.size === 0) this.#under.delete(parent);
+  }
+}
+
+function base(kind: Holder['kind'], o: ServiceInfo | IngressInfo): Holder {
+  return {
+    kind,
+    namespace: o.namespace,
+    name: o.name,
+    ...(o.created ? { created: o.created } : {}),
+    shareWith: parseShareWith(o.annotations[SHARE_WITH_ANNOTATION]),
+  };
+}
