@@ -6,7 +6,8 @@
  * Risk: Low/Medium are always allowed; High needs the namespace annotation
  * `harbormaster.io/ingress-risk: high`; Critical is never allowed. Every key
  * ending in `-snippet` is Critical whether listed or not: snippets are raw
- * nginx configuration (the 2025 "IngressNightmare" class of injection).
+ * nginx configuration (the 2025 "IngressNightmare" class of injection). The
+ * same goes for snippet keys of every other controller (`isSnippetKey`).
  */
 
 export type Risk = 'Low' | 'Medium' | 'High' | 'Critical';
@@ -115,10 +116,26 @@ export const NGINX_ANNOTATIONS: readonly NginxAnnotation[] = [
 
 const BY_KEY = new Map(NGINX_ANNOTATIONS.map((a) => [a.key, a]));
 
-/** The entry for a key (without the prefix); every `*-snippet` is Critical. */
+/** The keys a tenant may use, for "did you mean": computed once, not per unknown key. */
+export const ALLOWED_NGINX_KEYS: readonly string[] = NGINX_ANNOTATIONS.filter((a) => a.risk !== 'Critical').map((a) => a.key);
+
+/**
+ * Whether an annotation key is a configuration snippet of some controller:
+ * its name part (after the last `/`) contains "snippet" in any case. Not
+ * limited to our controller's prefix because the cluster may run several
+ * controllers (nginx.org, haproxy.org, traefik, …), a controller's prefix is
+ * a command-line flag, and every one of them renders snippets verbatim. A
+ * name-based test rather than a list, so a controller we have never heard of
+ * is covered too.
+ */
+export function isSnippetKey(key: string): boolean {
+  return key.slice(key.lastIndexOf('/') + 1).toLowerCase().includes('snippet');
+}
+
+/** The entry for a key (without the prefix); every key naming a snippet is Critical. */
 export function nginxAnnotation(key: string): NginxAnnotation | undefined {
   const known = BY_KEY.get(key);
   if (known) return known;
-  if (key.endsWith('-snippet')) return { key, risk: 'Critical', type: { kind: 'none' }, why: 'raw nginx configuration' };
+  if (isSnippetKey(key)) return { key, risk: 'Critical', type: { kind: 'none' }, why: 'raw nginx configuration' };
   return undefined;
 }
