@@ -105,3 +105,104 @@ describe('bounded work: a hostile Ingress with thousands of keys', () => {
     });
   }
 });
+
+const v = 'ingress.nginx-values';
+const unsafe = 'ingress.unsafe-characters';
+const one = (key: string, value: string, namespace?: string, deny: Case['deny'] = []): Case => ({ name: `${key}: ${JSON.stringify(value)}${deny.length ? ' denied' : ''}`, obj: a({ [`${N}${key}`]: value }), ...(namespace ? { namespace } : {}), deny });
+const bad = (key: string, value: string, re: RegExp, namespace?: string, rule = v) => one(key, value, namespace, [[rule, re]]);
+const T = 'trusted';
+
+runCases('value grammars as strict as the controller\'s own', [
+  // cors-allow-headers / auth-response-headers: header names
+  one('cors-allow-headers', 'X-Forwarded-For, Content-Type'),
+  one('cors-allow-headers', 'Authorization,X-Requested-With,X_Custom'),
+  bad('cors-allow-headers', 'X-A, $http_x_evil', /must be comma-separated HTTP header names .*"\$http_x_evil" is not one/),
+  bad('cors-allow-headers', 'X-A" always', /"X-A\\" always" is not one/),
+  bad('cors-allow-headers', 'X-A: 1', /header names/),
+  bad('cors-allow-headers', 'X-A,', /"" is not one/),
+  one('auth-response-headers', 'X-Auth-Request-User, X-Auth-Request-Email', T),
+  bad('auth-response-headers', 'X-User $remote_addr', /header names/, T),
+  // cors-allow-origin
+  one('cors-allow-origin', '*'),
+  one('cors-allow-origin', 'https://a.example.com, https://*.b.example.com:8443'),
+  one('cors-allow-origin', 'http://localhost:3000'),
+  bad('cors-allow-origin', 'https://a.example.com$http_origin', /must be \* or comma-separated origins like https:\/\/a\.example\.com/),
+  bad('cors-allow-origin', 'null', /"null" is not one/),
+  bad('cors-allow-origin', 'https://a.example.com/path', /is not one/),
+  bad('cors-allow-origin', 'javascript:alert(1)', /is not one/),
+  bad('cors-allow-origin', '*.example.com', /"\*\.example\.com" is not one/),
+  bad('cors-allow-origin', 'https://*.com', /is not one/),
+  bad('cors-allow-origin', 'https://a.example.com:99999', /is not one/),
+  bad('cors-allow-origin', "https://a.example.com' always", /is not one/),
+  // auth-realm: rendered inside auth_basic "…"
+  one('auth-realm', 'Staging area'),
+  one('auth-realm', 'team-a_login v2.0'),
+  bad('auth-realm', 'x" ; allow all', /contains a control character|semicolon/, undefined, unsafe),
+  bad('auth-realm', 'Realm"', /must be a short phrase \(up to 128\) of letters, digits, spaces and \._- only/),
+  bad('auth-realm', '$ssl_client_s_dn', /short phrase/),
+  bad('auth-realm', 'a\\', /short phrase/),
+  bad('auth-realm', ' leading space', /short phrase/),
+  bad('auth-realm', 'x'.repeat(129), /short phrase/),
+  // auth-tls-match-cn (CVE-2025-1097: rendered unquoted into an nginx if)
+  one('auth-tls-match-cn', 'CN=client.example.com', T),
+  one('auth-tls-match-cn', 'CN=(alice|bob)', T),
+  one('auth-tls-match-cn', 'CN=.*\\.example\\.com$', T),
+  bad('auth-tls-match-cn', 'CN=abc #(', /must be CN= followed by a regular expression/, T),
+  bad('auth-tls-match-cn', 'CN=a b', /no spaces/, T),
+  bad('auth-tls-match-cn', 'CN=(unbalanced', /not a valid regular expression/, T),
+  bad('auth-tls-match-cn', 'client.example.com', /must be CN=/, T),
+  bad('auth-tls-match-cn', 'CN=a"', /must be CN=/, T),
+  bad('auth-tls-match-cn', 'CN=a\\', /\\ only before one of those/, T),
+  bad('auth-tls-match-cn', 'CN=a\\ )', /must be CN=/, T),
+  // ssl-ciphers
+  one('ssl-ciphers', 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256', T),
+  one('ssl-ciphers', 'HIGH:!aNULL:!MD5', T),
+  one('ssl-ciphers', 'TLS_AES_128_GCM_SHA256:@SECLEVEL=2', T),
+  bad('ssl-ciphers', 'HIGH:!aNULL"; ssl_engine /tmp/x.so', /semicolon/, T, unsafe),
+  bad('ssl-ciphers', 'HIGH $x', /must be an OpenSSL cipher list/, T),
+  bad('ssl-ciphers', "HIGH:'x'", /OpenSSL cipher list/, T),
+  bad('ssl-ciphers', 'HIGH::MD5', /OpenSSL cipher list/, T),
+  // URL-typed keys
+  one('permanent-redirect', 'https://www.example.com/new'),
+  one('temporal-redirect', 'https://www.example.com/a?b=c&d=e%20f'),
+  one('auth-url', 'https://auth.example.com/oauth2/auth?rd=https://app.example.com', T),
+  one('auth-url', 'http://oauth2-proxy.trusted.svc.cluster.local:4180/oauth2/auth', T),
+  one('auth-signin', 'https://auth.example.com/oauth2/start', T),
+  one('mirror-target', 'https://mirror.example.com/copy', T),
+  bad('auth-url', 'https://auth.example.com/$request_uri', /contains "\$"; use an http:\/\/ or https:\/\/ URL with a host, no credentials and only letters, digits and -\._~:\/\?\[\]@!&\(\)\*\+,=%/, T),
+  bad('auth-url', 'http://example.com/#', /contains "#"/, T),
+  bad('auth-url', "http://example.com/'x'", /contains "'"/, T),
+  bad('auth-url', 'http://example.com/`id`', /contains "`"/, T),
+  bad('auth-url', 'http://example.com/<script>', /contains "<"/, T),
+  bad('auth-url', 'http://example.com/a|b', /contains "\|"/, T),
+  bad('auth-url', 'http://example.com/a^b', /contains "\^"/, T),
+  bad('auth-url', 'http://example.com/a\\b', /contains "\\\\"/, T),
+  bad('auth-url', 'http://example.com/a{b', /brace/, T, unsafe),
+  bad('auth-url', 'http://example.com/a b', /contains " "/, T),
+  bad('auth-url', 'https://user:pw@auth.example.com/', /carries credentials/, T),
+  bad('auth-url', 'https:auth.example.com', /must be an http:\/\/ or https:\/\/ URL/, T),
+  bad('auth-url', 'http://a.example.com/%zz', /% not followed by two hex digits/, T),
+  bad('mirror-target', 'https://mirror.example.com$request_uri', /contains "\$"/, T),
+  bad('permanent-redirect', 'https://www.example.com/"x', /contains "\\""/),
+  bad('temporal-redirect', 'ftp://files.example.com/', /must be an http:\/\/ or https:\/\/ URL/),
+  // path-typed keys
+  one('app-root', '/app1'),
+  one('x-forwarded-prefix', '/api/v1'),
+  one('session-cookie-path', '/'),
+  bad('app-root', '/app{', /brace/, undefined, unsafe),
+  bad('app-root', 'app1', /must be a path starting with \/ of at most 512 characters: A-Za-z0-9, -\._~\/ and %XX escapes/),
+  bad('app-root', '/a b', /contains " " at position 2/),
+  bad('x-forwarded-prefix', '/a%2', /contains "%" at position 2/),
+  bad('x-forwarded-prefix', '/a$1', /contains "\$"/),
+  bad('session-cookie-path', "/a'", /contains "'"/),
+  bad('app-root', `/${'a'.repeat(512)}`, /longer than 512/),
+  // rewrite-target: paths plus $1..$9
+  one('rewrite-target', '/$2'),
+  one('rewrite-target', '/'),
+  one('rewrite-target', '/api/$1/x%20y'),
+  bad('rewrite-target', '/$0', /contains "\$" at position 1; use a path .*and \$1\.\.\$9/),
+  bad('rewrite-target', '/$host', /contains "\$"/),
+  bad('rewrite-target', '/a?x=$1', /contains "\?"/),
+  bad('rewrite-target', '$1', /must be a path starting with \//),
+  bad('rewrite-target', '/ redirect', /contains " "/),
+]);
