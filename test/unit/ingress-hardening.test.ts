@@ -36,6 +36,7 @@ const cluster = storeFromObjects([
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'trusted', annotations: { 'harbormaster.io/ingress-risk': 'high' } } },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } },
 ]);
 
 function check(obj: KubeObject, namespace = 'team-a') {
@@ -205,4 +206,40 @@ runCases('value grammars as strict as the controller\'s own', [
   bad('rewrite-target', '/a?x=$1', /contains "\?"/),
   bad('rewrite-target', '$1', /must be a path starting with \//),
   bad('rewrite-target', '/ redirect', /contains " "/),
+]);
+
+const r = 'ingress.references';
+const otherNs = (what: string, ns: string, own = 'team-a') => new RegExp(`names a ${what} in namespace "${ns}"; it must be in ${own}, the Ingress's own namespace`);
+const inCluster = (host: string, ns: string, own = T) => new RegExp(`host "${host.replace(/\./g, '\\.')}" is an in-cluster name in namespace "${ns}"; in-cluster URLs must stay in ${own}, the Ingress's own namespace`);
+
+runCases('references stay in the namespace', [
+  one('auth-secret', 'htpasswd'),
+  one('auth-secret', 'team-a/htpasswd'),
+  bad('auth-secret', 'team-b/htpasswd', otherNs('Secret', 'team-b'), undefined, r),
+  bad('auth-secret', 'kube-system/admin-htpasswd', otherNs('Secret', 'kube-system'), undefined, r),
+  bad('auth-secret', 'a/b/c', /must be <name> or <namespace>\/<name> of a Secret/),
+  one('auth-tls-secret', 'trusted/client-ca', T),
+  one('auth-tls-secret', 'client-ca', T),
+  bad('auth-tls-secret', 'team-b/client-ca', otherNs('Secret', 'team-b', T), T, r),
+  bad('proxy-ssl-secret', 'team-b/client-cert', otherNs('Secret', 'team-b', T), T, r),
+  one('default-backend', 'fallback'),
+  bad('default-backend', 'team-b/fallback', /names a Service in namespace "team-b"; it must be in team-a, the Ingress's own namespace \(write just the Service name\)/, undefined, r),
+  bad('default-backend', 'team-a/fallback', /must be just the name of a Service .*looks it up in the Ingress's own namespace/),
+  // in-cluster URLs
+  one('auth-url', 'http://oauth2-proxy.trusted.svc:4180/oauth2/auth', T),
+  one('auth-url', 'http://oauth2-proxy.trusted/oauth2/auth', T),
+  one('auth-url', 'https://example.com/auth', T),
+  one('auth-url', 'https://auth.example.com/check', T),
+  bad('auth-url', 'http://auth.team-b.svc.cluster.local/check', inCluster('auth.team-b.svc.cluster.local', 'team-b'), T, r),
+  bad('auth-url', 'http://auth.team-b.svc.cluster.local.:8080/check', inCluster('auth.team-b.svc.cluster.local.', 'team-b'), T, r),
+  bad('auth-url', 'http://AUTH.Team-B.SVC/check', inCluster('auth.team-b.svc', 'team-b'), T, r),
+  bad('auth-url', 'http://auth.team-b:8080/check', inCluster('auth.team-b', 'team-b'), T, r),
+  bad('auth-url', 'https://kubernetes.default.svc/api', inCluster('kubernetes.default.svc', 'default'), T, r),
+  bad('auth-url', 'http://10-0-0-1.team-b.pod.cluster.local/', inCluster('10-0-0-1.team-b.pod.cluster.local', 'team-b'), T, r),
+  bad('auth-url', 'http://auth/check', /host "auth" is a single-label name, which the controller resolves in its own namespace, not trusted; write <service>\.trusted\.svc/, T, r),
+  bad('auth-url', 'http://localhost:10246/nginx_status', /host "localhost" is a single-label name/, T, r),
+  bad('auth-signin', 'https://login.team-b.svc/start', inCluster('login.team-b.svc', 'team-b'), T, r),
+  bad('mirror-target', 'http://sink.team-b.svc.cluster.local/copy', inCluster('sink.team-b.svc.cluster.local', 'team-b'), T, r),
+  bad('permanent-redirect', 'http://web.team-b.svc/', inCluster('web.team-b.svc', 'team-b', 'team-a'), undefined, r),
+  one('temporal-redirect', 'http://web.team-a.svc.cluster.local/'),
 ]);

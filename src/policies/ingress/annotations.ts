@@ -10,6 +10,7 @@ import { didYouMean } from '../shared/suggest.js';
 import { FORBIDDEN_CHARS, intInRange, isBool, shown } from '../shared/values.js';
 import { HM_KEYS, HM_PREFIX, NGINX_PREFIX, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { ALLOWED_NGINX_KEYS, isSnippetKey, nginxAnnotation } from './nginx-annotations.js';
+import { referenceProblem } from './references.js';
 import { typeProblem } from './value-types.js';
 
 /** The field path of an annotation; the key is JSON-quoted (and capped) because it is tenant input too. */
@@ -62,8 +63,17 @@ function checkControllerKeys(hm: Map<string, string>, config: PolicyConfig, out:
  * Checks every controller annotation of an Ingress. Snippet keys are refused
  * under any prefix; other keys are looked at only under our two prefixes.
  */
-export function checkIngressAnnotations(args: { annotations: Record<string, string>; namespaceRisk: string | undefined; config: PolicyConfig; out: DecisionBuilder }): void {
+export function checkIngressAnnotations(args: {
+  annotations: Record<string, string>;
+  /** The Ingress's namespace: references must stay in it. */
+  namespace: string;
+  namespaceExists: (name: string) => boolean;
+  namespaceRisk: string | undefined;
+  config: PolicyConfig;
+  out: DecisionBuilder;
+}): void {
   const { annotations, out } = args;
+  const refs = { namespace: args.namespace, namespaceExists: args.namespaceExists };
   const hm = new Map<string, string>();
   const highAllowed = args.namespaceRisk === 'high';
   const suggest = suggester();
@@ -101,6 +111,11 @@ export function checkIngressAnnotations(args: { annotations: Record<string, stri
     }
     if (entry.risk === 'High' && !highAllowed) {
       out.deny(RULES.nginxRisk, `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`);
+      continue;
+    }
+    const elsewhere = referenceProblem(entry.type, v, refs);
+    if (elsewhere) {
+      out.deny(RULES.references, `${at(k)} ${elsewhere}`);
       continue;
     }
     const problem = typeProblem(entry.type, v);

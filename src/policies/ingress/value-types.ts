@@ -101,8 +101,8 @@ function secretRefProblem(v: string): string | undefined {
 }
 
 function serviceNameProblem(v: string): string | undefined {
-  if (v.includes('/')) return undefined; // <ns>/<name>: references.ts names the namespace it must be
-  return DNS_1035.test(v) ? undefined : 'must be the name of a Service in the Ingress\'s namespace (a DNS-1035 label)';
+  // Another namespace's <ns>/<name> is reported by references.ts first; ingress-nginx accepts no namespace at all here.
+  return DNS_1035.test(v) ? undefined : 'must be just the name of a Service (a DNS-1035 label): ingress-nginx always looks it up in the Ingress\'s own namespace';
 }
 
 export function typeProblem(type: ValueType, v: string): string | undefined {
