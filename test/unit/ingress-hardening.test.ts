@@ -11,7 +11,9 @@ import type { KubeObject } from '../../src/admission/types.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
+import { checkPaths, regexLiteralPrefix } from '../../src/policies/ingress/paths.js';
 import { ingressValidate } from '../../src/policies/ingress/validate.js';
+import { DecisionBuilder } from '../../src/policy/decision.js';
 import { admissionRequest } from '../support/review.js';
 
 const loaded = loadConfigFile(DEFAULT_POLICY_FILE);
@@ -243,3 +245,85 @@ runCases('references stay in the namespace', [
   bad('permanent-redirect', 'http://web.team-b.svc/', inCluster('web.team-b.svc', 'team-b', 'team-a'), undefined, r),
   one('temporal-redirect', 'http://web.team-a.svc.cluster.local/'),
 ]);
+
+const P = 'ingress.path';
+const withPath = (path: unknown, pathType = 'Prefix', annotations: Record<string, string> = {}) => ing('p', { annotations, rules: [{ host: 'app.example.com', paths: [{ ...(path === undefined ? {} : { path }), pathType }] }] });
+const field = 'spec\\.rules\\[0\\]\\.http\\.paths\\[0\\]';
+const offends = (ch: string, at: number) => new RegExp(`${field}\\.path contains ${ch} at position ${at}, which is not allowed; paths may use only A-Za-z0-9, -\\._~/ and %XX escapes`);
+const regex = { [`${N}use-regex`]: 'true' };
+const implSpecific = /pathType ImplementationSpecific is High risk .*; use Prefix or Exact, or ask the platform for the namespace annotation harbormaster\.io\/ingress-risk: "high"/;
+const path = (name: string, obj: KubeObject, deny: Case['deny'], namespace?: string): Case => ({ name, obj, deny, ...(namespace ? { namespace } : {}) });
+
+runCases('path character allow-list for every pathType', [
+  path('plain paths pass', ing('p', { rules: [{ host: 'app.example.com', paths: [{ path: '/', pathType: 'Prefix' }, { path: '/api/v1', pathType: 'Exact' }, { path: '/a-b_c.d~e/%20x', pathType: 'Prefix' }, { path: '/static/app.js', pathType: 'Prefix' }] }] }), []),
+  path('CVE-2021-25745 shape: /api/ { return 200; # (Prefix)', withPath('/api/ { return 200; #'), [[P, offends('" "', 5)]]),
+  path('semicolon and brace (Exact)', withPath('/x;}', 'Exact'), [[P, offends('";"', 2)]]),
+  path('brace (Prefix)', withPath('/a{b'), [[P, offends('"\\{"', 2)]]),
+  path('CVE-2021-25748 shape: newline (ImplementationSpecific, opted in)', withPath('/a\nproxy_pass http://evil;', 'ImplementationSpecific'), [[P, offends('"\\\\n"', 2)]], T),
+  path('tab', withPath('/a\tb'), [[P, offends('"\\\\t"', 2)]]),
+  path('nginx variable without use-regex', withPath('/a$host'), [[P, /contains "\$" at position 2.*; "\$" is a regex character, which needs nginx\.ingress\.kubernetes\.io\/use-regex: "true" \(High risk\)/]]),
+  path('regex group without use-regex', withPath('/api(/|$)(.*)'), [[P, /contains "\(" at position 4.*needs nginx\.ingress\.kubernetes\.io\/use-regex/]]),
+  path('quote', withPath("/a'b"), [[P, offends('"\'"', 2)]]),
+  path('double quote', withPath('/a"b'), [[P, offends('"\\\\""', 2)]]),
+  path('backslash', withPath('/a\\b'), [[P, offends('"\\\\\\\\"', 2)]]),
+  path('hash', withPath('/a#b'), [[P, offends('"#"', 2)]]),
+  path('non-ASCII letter', withPath('/caf\u00e9'), [[P, offends('"\u00e9"', 4)]]),
+  path('emoji is one character', withPath('/\u{1F600}x'), [[P, offends('"\u{1F600}"', 1)]]),
+  path('a % without two hex digits', withPath('/a%zz'), [[P, /contains "%" not followed by two hex digits at position 2/]]),
+  path('relative path', withPath('api'), [[P, /\.path "api" must start with \//]]),
+  path('513 characters', withPath(`/${'a'.repeat(512)}`), [[P, /is 513 characters long; at most 512 are allowed/]]),
+  path('512 characters pass', withPath(`/${'a'.repeat(511)}`), []),
+  path('Prefix without a path (the API server does not default it)', withPath(undefined), [[P, /\.path is required for pathType Prefix: an absolute path starting with \//]]),
+  path('Exact with an empty path', withPath('', 'Exact'), [[P, /required for pathType Exact/]]),
+  path('ImplementationSpecific without a path means / (opted in)', withPath(undefined, 'ImplementationSpecific'), [], T),
+  path('a path that is not a string', withPath(42), [[P, /\.path must be a string starting with \//]]),
+  // ImplementationSpecific and use-regex are High risk
+  path('ImplementationSpecific without the opt-in', withPath('/api', 'ImplementationSpecific'), [['ingress.path-type', implSpecific]]),
+  path('ImplementationSpecific with the opt-in', withPath('/api', 'ImplementationSpecific'), [], T),
+  path('use-regex without the opt-in is High risk', withPath('/api', 'Prefix', regex), [['ingress.nginx-risk', /use-regex"\] is High risk \(paths become case-insensitive nginx regular expressions.*needs the namespace annotation/]]),
+  path('use-regex with the opt-in allows regex paths', withPath('/api(/|$)(.*)', 'Prefix', { ...regex, [`${N}rewrite-target`]: '/$2' }), [], T),
+  path('use-regex: character classes and anchors', withPath('/v[0-9]+/items$', 'Exact', regex), [], T),
+  path('use-regex: a regex that does not compile', withPath('/api(', 'Prefix', regex), [[P, /\.path "\/api\(" is not a valid regular expression \(this Ingress has nginx\.ingress\.kubernetes\.io\/use-regex: "true"\)/]], T),
+  path('use-regex still refuses braces', withPath('/a{2}', 'Prefix', regex), [[P, /contains "\{" at position 2, which is not allowed; paths may use only .*plus \^\$\*\+\?\(\)\[\]\| \(use-regex\)/]], T),
+  path('use-regex still refuses ; and spaces', withPath('/a b;', 'Prefix', regex), [[P, /contains " " at position 2/]], T),
+  path('use-regex: "false" is not regex', withPath('/a*', 'Prefix', { [`${N}use-regex`]: 'false' }), [[P, /contains "\*"/]], T),
+]);
+
+describe('regexLiteralPrefix', () => {
+  const table: Array<[string, string]> = [
+    ['/api(/|$)(.*)', '/api'],
+    ['/API/v1/.*', '/api/v1/'],
+    ['/ab?c', '/a'],
+    ['/ab*', '/a'],
+    ['/ab+', '/ab'],
+    ['/a|/b', '/'],
+    ['/(a|b)', '/'],
+    ['/a[|]b', '/a'],
+    ['/x/[a-z]+', '/x/'],
+    ['/Plain/Path', '/plain/path'],
+    ['/?', '/'],
+    ['/v1.2/', '/v1'],
+    ['/a$', '/a'],
+    ['/', '/'],
+  ];
+  for (const [input, want] of table) it(`${input} -> ${want}`, () => assert.equal(regexLiteralPrefix(input), want));
+});
+
+describe('bounded work: 20,000 paths', () => {
+  it('checkPaths is linear: 20,000 paths, half of them hostile, well under 50 ms', () => {
+    const paths = Array.from({ length: 20000 }, (_, i) => ({ path: i % 2 ? `/svc-${i}/a;b` : `/svc-${i}/ok`, pathType: 'Prefix' }));
+    const obj = ing('many', { rules: [{ host: 'app.example.com', paths }] });
+    const input = { request: { ...admissionRequest(obj, { namespace: 'team-a' }) }, cluster, config };
+    const run = () => { const out = new DecisionBuilder({}); checkPaths(input, obj.spec as Record<string, unknown>, out); return out.build(); };
+    for (let i = 0; i < 3; i++) run();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      assert.equal(run().denials.length, 10000);
+      times.push(performance.now() - start);
+    }
+    const ms = times.sort((x, y) => x - y)[2]!;
+    assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
+    console.log(`20,000 paths: ${ms.toFixed(2)} ms`);
+  });
+});

@@ -11,6 +11,7 @@ import { checkIngressAnnotations } from './annotations.js';
 import { hostProblem, ownerOf } from './hosts.js';
 import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
+import { checkPaths } from './paths.js';
 
 type Rec = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -95,6 +96,7 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
     config,
     out,
   });
+  checkPaths(input, spec, out);
   const hosts = checkRules(input, spec, out);
   checkTls(input, spec, hosts, out);
 }
