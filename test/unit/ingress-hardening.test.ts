@@ -188,6 +188,12 @@ runCases('value grammars as strict as the controller\'s own', [
   bad('mirror-target', 'https://mirror.example.com$request_uri', /contains "\$"/, T),
   bad('permanent-redirect', 'https://www.example.com/"x', /contains "\\""/),
   bad('temporal-redirect', 'ftp://files.example.com/', /must be an http:\/\/ or https:\/\/ URL/),
+  // advisories: CVE-2025-24513 (auth-secret file path), CVE-2025-1098 (mirror-host), CVE-2023-5044 (permanent-redirect)
+  bad('auth-secret', '../../../../etc/passwd', /must be <name> or <namespace>\/<name> of a Secret/),
+  bad('auth-tls-secret', 'trusted/../x', /must be <name> or <namespace>\/<name> of a Secret/, T),
+  bad('mirror-host', 'mirror.example.com$request_uri', /must be a DNS name/, T),
+  bad('permanent-redirect', 'https://www.example.com/;return 200 x', /semicolon/, undefined, unsafe),
+  bad('permanent-redirect', 'https://www.example.com/new$request_uri', /contains "\$"/),
   // path-typed keys
   one('app-root', '/app1'),
   one('x-forwarded-prefix', '/api/v1'),

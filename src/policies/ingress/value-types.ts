@@ -11,6 +11,7 @@ import { intInRange, isBool, shown } from '../shared/values.js';
 import type { ValueType } from './nginx-annotations.js';
 import { MAX_PATH_LENGTH, PATH_CHARSET_TEXT, firstOffendingChar } from './path-chars.js';
 
+/** A DNS-1123 subdomain (lower case): host names, Secret names. */
 export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** A Service name: DNS-1035 label (what ingress-nginx's ValidateServiceName requires). */
 export const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -105,6 +106,7 @@ function serviceNameProblem(v: string): string | undefined {
   return DNS_1035.test(v) ? undefined : 'must be just the name of a Service (a DNS-1035 label): ingress-nginx always looks it up in the Ingress\'s own namespace';
 }
 
+/** What is wrong with `v` for `type`, phrased to follow the field path and the value; undefined when it fits. */
 export function typeProblem(type: ValueType, v: string): string | undefined {
   switch (type.kind) {
     case 'bool':
