@@ -86,7 +86,7 @@ export function renderMarkdown(report: PolicyReport): string {
     seen.add(r.webhook);
     out.push(`- \`${r.webhook}\` — **${r.failurePolicy}**: ${r.failurePolicyReason}`);
   }
-  out.push('', '## nginx annotation risk table', '', 'Critical: never allowed (every `*-snippet` too). High: only with `harbormaster.io/ingress-risk: high` on the namespace. Any other nginx key is denied.', '', '| annotation | risk | value type | why |', '|---|---|---|---|');
+  out.push('', '## nginx annotation risk table', '', 'Critical: never allowed (every snippet key under any controller prefix too, e.g. `nginx.org/server-snippets`). High: only with `harbormaster.io/ingress-risk: high` on the namespace. Any other nginx key is denied.', '', '| annotation | risk | value type | why |', '|---|---|---|---|');
   for (const a of report.nginxAnnotationRisks) out.push(`| \`${a.key}\` | ${a.risk} | ${a.type} | ${cell(a.why ?? '')} |`);
   out.push('', '## Excluded namespaces', '', report.excludedNamespaces.map((n) => `\`${n}\``).join(', '), '', '## RBAC held by the server', '');
   for (const role of report.rbac) {

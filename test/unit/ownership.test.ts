@@ -19,7 +19,8 @@ import { silentLogger } from '../../src/observability/log.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { builtinPolicies } from '../../src/policies/index.js';
 import { findHostConflicts } from '../../src/policies/ingress/conflicts.js';
-import { PathSet, literalPrefix } from '../../src/policies/ingress/path-overlap.js';
+import { PathSet } from '../../src/policies/ingress/path-overlap.js';
+import { regexLiteralPrefix } from '../../src/policies/ingress/paths.js';
 import { ingressValidate } from '../../src/policies/ingress/validate.js';
 import { loadBalancerValidate } from '../../src/policies/loadbalancer/validate.js';
 import { reviewObject } from '../../src/review/review.js';
@@ -184,8 +185,8 @@ describe('path overlap on a shared host', () => {
     it(`${pathType}${regex ? ' (regex)' : ''} ${path} → ${want ?? 'no overlap'}`, () => assert.equal(set.overlapping({ path, pathType }, regex), want));
   }
   it('a regex path owns its literal prefix, case-insensitively', () => {
-    assert.equal(literalPrefix('/Api/(v1|v2)'), '/api/');
-    assert.equal(literalPrefix('/[a]pi'), '/');
+    assert.equal(regexLiteralPrefix('/Api/(v1|v2)'), '/api/');
+    assert.equal(regexLiteralPrefix('/[a]pi'), '/');
   });
   it('a regex path of the other side owns its prefix too', () => {
     const re = new PathSet([{ path: { path: '/a.*', pathType: 'ImplementationSpecific' }, regex: true }]);

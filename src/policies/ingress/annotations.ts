@@ -8,10 +8,32 @@ import type { PolicyConfig } from '../../config/types.js';
 import { didYouMean } from '../shared/suggest.js';
 import { FORBIDDEN_CHARS, intInRange, isBool, shown } from '../shared/values.js';
 import { HM_KEYS, HM_PREFIX, NGINX_PREFIX, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
-import { NGINX_ANNOTATIONS, nginxAnnotation } from './nginx-annotations.js';
+import { ALLOWED_NGINX_KEYS, isSnippetKey, nginxAnnotation } from './nginx-annotations.js';
+import { referenceProblem } from './references.js';
 import { typeProblem } from './value-types.js';
 
-const at = (key: string) => `metadata.annotations["${key}"]`;
+/** The field path of an annotation; the key is JSON-quoted (and capped) because it is tenant input too. */
+const at = (key: string) => `metadata.annotations[${JSON.stringify(key.length > 320 ? `${key.slice(0, 320)}…` : key)}]`;
+
+/**
+ * How many unknown keys get a "did you mean" (an edit distance against every
+ * valid key): a hostile Ingress may carry thousands of keys, and the work
+ * must stay linear in the request. Later keys get the message without it.
+ */
+export const MAX_SUGGESTIONS = 5;
+
+/** Hands out suggestions until the budget of one request is spent. */
+function suggester(): (word: string, candidates: readonly string[], fallback: string) => string {
+  let left = MAX_SUGGESTIONS;
+  return (word, candidates, fallback) => {
+    if (left <= 0 || word.length > 100) return fallback;
+    left--;
+    return didYouMean(word, candidates);
+  };
+}
+
+/** Why a snippet key of another controller is refused (ours carry their own reason in the table). */
+const FOREIGN_SNIPPET = 'raw proxy configuration for whichever controller reads this prefix';
 
 function checkControllerKeys(hm: Map<string, string>, _config: PolicyConfig, out: DecisionBuilder): void {
   const bad = (key: string, what: string) => out.deny(RULES.controllerValues, `${at(HM_PREFIX + key)} ${shown(hm.get(key) ?? '')} ${what}`);
@@ -31,21 +53,40 @@ function checkControllerKeys(hm: Map<string, string>, _config: PolicyConfig, out
   if (cpu !== undefined && !intInRange(cpu, 1, 100)) bad('target-cpu-utilization', 'must be a whole number from 1 to 100');
 }
 
-export function checkIngressAnnotations(args: { annotations: Record<string, string>; namespaceRisk: string | undefined; config: PolicyConfig; out: DecisionBuilder }): void {
+/**
+ * Checks every controller annotation of an Ingress. Snippet keys are refused
+ * under any prefix; other keys are looked at only under our two prefixes.
+ */
+export function checkIngressAnnotations(args: {
+  annotations: Record<string, string>;
+  /** The Ingress's namespace: references must stay in it. */
+  namespace: string;
+  namespaceExists: (name: string) => boolean;
+  namespaceRisk: string | undefined;
+  config: PolicyConfig;
+  out: DecisionBuilder;
+}): void {
   const { annotations, out } = args;
+  const refs = { namespace: args.namespace, namespaceExists: args.namespaceExists };
   const hm = new Map<string, string>();
   const highAllowed = args.namespaceRisk === 'high';
+  const suggest = suggester();
   for (const [k, v] of Object.entries(annotations)) {
     const ours = k.startsWith(HM_PREFIX);
     const nginx = k.startsWith(NGINX_PREFIX);
+    // Critical first: a snippet is refused for what it is, whatever its value or prefix.
+    if (isSnippetKey(k)) {
+      const why = nginx ? nginxAnnotation(k.slice(NGINX_PREFIX.length))?.why : FOREIGN_SNIPPET;
+      out.deny(RULES.nginxRisk, `${at(k)} is Critical risk (${why ?? 'raw configuration'}) and never allowed`);
+      continue;
+    }
     if (!ours && !nginx) continue;
     const key = k.slice((ours ? HM_PREFIX : NGINX_PREFIX).length);
     if (ours && !(HM_KEYS as readonly string[]).includes(key)) {
-      out.deny(RULES.knownKeys, `${at(k)} is not a known key${didYouMean(key, HM_KEYS)}`);
+      out.deny(RULES.knownKeys, `${at(k)} is not a known key${suggest(key, HM_KEYS, `; valid keys: ${HM_KEYS.join(', ')}`)}`);
       continue;
     }
     const entry = ours ? undefined : nginxAnnotation(key);
-    // Critical first: a snippet is refused for what it is, whatever its value.
     if (entry?.risk === 'Critical') {
       out.deny(RULES.nginxRisk, `${at(k)} is Critical risk (${entry.why ?? 'raw configuration'}) and never allowed`);
       continue;
@@ -59,11 +100,16 @@ export function checkIngressAnnotations(args: { annotations: Record<string, stri
       continue;
     }
     if (!entry) {
-      out.deny(RULES.nginxAllowList, `${at(k)} is not on the nginx annotation allow-list${didYouMean(key, NGINX_ANNOTATIONS.filter((a) => a.risk !== 'Critical').map((a) => a.key))}`);
+      out.deny(RULES.nginxAllowList, `${at(k)} is not on the nginx annotation allow-list${suggest(key, ALLOWED_NGINX_KEYS, '; see `harbormaster policies` for the keys allowed')}`);
       continue;
     }
     if (entry.risk === 'High' && !highAllowed) {
       out.deny(RULES.nginxRisk, `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`);
+      continue;
+    }
+    const elsewhere = referenceProblem(entry.type, v, refs);
+    if (elsewhere) {
+      out.deny(RULES.references, `${at(k)} ${elsewhere}`);
       continue;
     }
     const problem = typeProblem(entry.type, v);

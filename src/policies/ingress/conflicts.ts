@@ -32,6 +32,7 @@ function hostConflicts(view: OwnershipView, host: string, out: HostConflict[]): 
   const holders = view.hostHolders(host);
   const owner = holders[0];
   if (!owner) return;
+  const regex = holders.some((h) => h.regex); // use-regex anywhere on a host makes all its locations regexes
   holders.forEach((h, i) => {
     if (h.namespace === owner.namespace) return;
     if (!consents(owner, h.namespace)) {
@@ -40,7 +41,8 @@ function hostConflicts(view: OwnershipView, host: string, out: HostConflict[]): 
     }
     for (const older of holders.slice(0, i)) {
       if (older.namespace === h.namespace) continue;
-      const hit = h.paths.find((p) => new PathSet(older.paths.map((path) => ({ path, regex: older.regex }))).overlapping(p, h.regex) !== undefined);
+      const set = new PathSet(older.paths.map((path) => ({ path, regex })));
+      const hit = h.paths.find((p) => set.overlapping(p, regex) !== undefined);
       if (hit) {
         out.push({ ingress: h, owner: older, rule: 'ingress.host-unique', message: `path "${hit.path}" on the shared host "${host}" overlaps a path of Ingress ${older.namespace}/${older.name}, created first` });
         return;

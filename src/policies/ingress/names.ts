@@ -21,4 +21,6 @@ export const RULES = {
   tlsSecret: 'ingress.tls-secret',
   tlsHosts: 'ingress.tls-hosts',
   pathType: 'ingress.path-type',
+  references: 'ingress.references',
+  path: 'ingress.path',
 } as const;

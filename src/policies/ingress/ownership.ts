@@ -45,10 +45,12 @@ function hostField(c: Ctx, host: string): string {
 function checkPathsOnSharedHost(c: Ctx, host: string, paths: readonly IngressPathInfo[], holders: readonly HostHolder[]): void {
   const others = holders.filter((h) => h.namespace !== c.namespace);
   if (others.length === 0) return;
+  // use-regex on any Ingress of a host makes every location of the host a regex.
+  const regex = c.claims.regex || holders.some((h) => h.regex);
   for (const h of others) {
-    const set = new PathSet(h.paths.map((path) => ({ path, regex: h.regex })));
+    const set = new PathSet(h.paths.map((path) => ({ path, regex })));
     for (const p of paths) {
-      const hit = set.overlapping(p, c.claims.regex);
+      const hit = set.overlapping(p, regex);
       if (hit !== undefined) c.out.deny(RULES.hostUnique, `${hostField(c, host)} path ${shown(p.path)} overlaps path ${shown(hit)} of Ingress ${h.namespace}/${h.name}; namespaces sharing a host may not serve overlapping paths`);
     }
   }

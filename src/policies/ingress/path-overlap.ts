@@ -8,27 +8,23 @@
  *   - string prefix: ImplementationSpecific paths are plain nginx locations,
  *     and regex paths (use-regex) own everything under their longest literal
  *     prefix, case-insensitively (`/[a]pi` owns all of `/`).
+ * With use-regex on any Ingress of a host, ingress-nginx makes every location
+ * of that host a regex, so callers pass `regex` for the whole host then.
  * A PathSet indexes the other namespaces' paths so each of ours is checked
  * with a few set look-ups and one binary search, not against every path.
  */
 import type { IngressPathInfo } from '../../cluster/view.js';
 
+import { regexLiteralPrefix } from './paths.js';
+
 type Match = { kind: 'exact' | 'segment'; path: string } | { kind: 'string'; path: string };
-
-const REGEX_META = /[\^$*+?()[\]|\\.{}]/;
-
-/** The longest literal start of an nginx regex location, lower-cased (regex locations are case-insensitive). */
-export function literalPrefix(path: string): string {
-  const i = path.search(REGEX_META);
-  return (i < 0 ? path : path.slice(0, i)).toLowerCase();
-}
 
 function strip(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
 }
 
 export function matchOf(p: IngressPathInfo, regex: boolean): Match {
-  if (regex) return { kind: 'string', path: literalPrefix(p.path) };
+  if (regex) return { kind: 'string', path: regexLiteralPrefix(p.path) };
   if (p.pathType === 'ImplementationSpecific') return { kind: 'string', path: p.path };
   if (p.pathType === 'Exact') return { kind: 'exact', path: p.path };
   return { kind: 'segment', path: strip(p.path) };

@@ -12,6 +12,7 @@ import { hostProblem } from './hosts.js';
 import { checkIngressOwnership } from './ownership.js';
 import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
+import { checkPaths } from './paths.js';
 
 type Rec = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -83,10 +84,13 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   checkClass(input, spec, out);
   checkIngressAnnotations({
     annotations: request.object?.metadata?.annotations ?? {},
+    namespace: request.namespace ?? '',
+    namespaceExists: (name) => cluster.getNamespace(name) !== undefined,
     namespaceRisk: cluster.getNamespace(request.namespace ?? '')?.annotations[RISK_NAMESPACE_ANNOTATION],
     config,
     out,
   });
+  checkPaths(input, spec, out);
   const { hosts, invalid } = checkRules(spec, out);
   checkIngressOwnership(input, spec, invalid, out);
   checkTls(input, spec, hosts, out);
@@ -102,8 +106,8 @@ export const ingressValidate: Policy = {
     { id: RULES.knownKeys, description: 'Only the documented ingress.harbormaster.io/ keys; unknown keys denied with the closest suggested.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.controllerValues, description: 'static-vip in a VIP pool the namespace may use; allow-http and ssl-redirect booleans; min/max-replicas 1–100 with min ≤ max; target-cpu-utilization 1–100.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.nginxAllowList, description: 'nginx.ingress.kubernetes.io/ keys must be on the allow-list (see the risk table).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
-    { id: RULES.nginxRisk, description: `Critical keys (every *-snippet) are always denied; High keys need ${RISK_NAMESPACE_ANNOTATION}: "high" on the namespace.`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
-    { id: RULES.nginxValues, description: 'Values of allowed nginx keys are type-checked.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.nginxRisk, description: `Critical keys (every snippet key, under any controller prefix) are always denied; High keys need ${RISK_NAMESPACE_ANNOTATION}: "high" on the namespace.`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.nginxValues, description: 'Values of allowed nginx keys match a grammar as strict as the controller\'s own (header names, origins, URLs, paths, cipher lists…).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.unsafeChars, description: 'No controller annotation value may contain a control character, newline, {, } or ;.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.host, description: 'Hosts are DNS-1123 names; * only as the whole leftmost label.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.hostUnique, description: 'A whole host belongs to the namespace of its oldest Ingress; a wildcard covers the hosts one label below it, both ways; another namespace may use a host only if the owning Ingress names it in harbormaster.io/share-with, and then with no overlapping path (regex and ImplementationSpecific paths own their literal prefix).', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
@@ -112,7 +116,9 @@ export const ingressValidate: Policy = {
     { id: RULES.shareWith, description: 'harbormaster.io/share-with is a comma-separated list of namespace names.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.tlsSecret, description: 'A TLS secretName must be a kubernetes.io/tls Secret in the same namespace.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.tlsHosts, description: 'Warns about TLS hosts that no rule serves.', action: 'warn', kinds: ['networking.k8s.io/Ingress'], operations: both },
-    { id: RULES.pathType, description: 'Every path has a pathType.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.pathType, description: `Every path has a pathType; ImplementationSpecific paths need ${RISK_NAMESPACE_ANNOTATION}: "high" on the namespace.`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.references, description: 'Annotations naming a Secret or Service (<ns>/<name> forms and in-cluster URLs included) must name one in the Ingress\'s own namespace.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
+    { id: RULES.path, description: 'Paths start with /, are at most 512 characters of A-Za-z0-9 -._~/ and %XX (plus ^$*+?()[]| with use-regex), and regex paths compile.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
   ],
   webhook: {
     rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
