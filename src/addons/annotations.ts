@@ -5,7 +5,7 @@
  *   addons.harbormaster.io/<addon>.values: YAML or JSON, checked against the addon's schema
  *   addons.harbormaster.io/<addon>.purge: "true" | "false"
  */
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { Addon } from './catalog.js';
 
 export const ADDON_PREFIX = 'addons.harbormaster.io/';
@@ -83,7 +83,10 @@ export function parseAddonAnnotations(annotations: Readonly<Record<string, strin
     if (raw !== undefined && raw.trim() !== '') {
       let parsed: unknown;
       try {
-        parsed = parse(raw, { maxAliasCount: 10, uniqueKeys: true });
+        // parseDocument, not parse: parse prints YAML warnings (quoting tenant text) to stderr, around our logger.
+        const doc = parseDocument(raw, { uniqueKeys: true });
+        if (doc.errors[0]) throw doc.errors[0];
+        parsed = doc.toJS({ maxAliasCount: 10 });
       } catch (err) {
         problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] is not YAML or JSON: ${(err as Error).message.split('\n')[0]}` });
         continue;

@@ -12,6 +12,53 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * Deepest nesting accepted. Pods, Ingresses and the other kinds we see are a
+ * few dozen levels deep at most (managedFields included); anything deeper is
+ * not an object the API server sends us, and recursive work on it (clone,
+ * diff) would exhaust the stack.
+ */
+export const MAX_DEPTH = 100;
+
+/** Whether `value` nests deeper than `limit`, walked without recursion. */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+    }
+  }
+  return false;
+}
+
+function isStringMap(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+
+/**
+ * The metadata shape every policy relies on, as the API server guarantees
+ * it: a caller that sends something else is not the API server, and gets a
+ * 400 instead of reaching a policy that would trip over it.
+ */
+function metadataProblem(obj: Record<string, unknown>, field: string): string | undefined {
+  const m = obj.metadata;
+  if (m === undefined) return undefined;
+  if (!isObject(m)) return `${field}.metadata is not an object`;
+  for (const k of ['name', 'namespace', 'generateName', 'uid', 'creationTimestamp'] as const) {
+    if (m[k] !== undefined && typeof m[k] !== 'string') return `${field}.metadata.${k} is not a string`;
+  }
+  for (const k of ['labels', 'annotations'] as const) {
+    if (m[k] !== undefined && m[k] !== null && !isStringMap(m[k])) return `${field}.metadata.${k} must map strings to strings`;
+  }
+  if (m.ownerReferences !== undefined && m.ownerReferences !== null && !Array.isArray(m.ownerReferences)) return `${field}.metadata.ownerReferences is not a list`;
+  if (obj.kind !== undefined && typeof obj.kind !== 'string') return `${field}.kind is not a string`;
+  if (obj.apiVersion !== undefined && typeof obj.apiVersion !== 'string') return `${field}.apiVersion is not a string`;
+  return undefined;
+}
+
 /** Validates the envelope of an AdmissionReview v1 request. */
 export function decodeReview(body: unknown): Decoded {
   if (!isObject(body)) return { ok: false, reason: 'body is not a JSON object' };
@@ -36,6 +83,15 @@ export function decodeReview(body: unknown): Decoded {
   if (req.oldObject !== undefined && req.oldObject !== null && !isObject(req.oldObject)) {
     return { ok: false, reason: 'request.oldObject is not an object' };
   }
+  if (deeperThan(req, MAX_DEPTH)) return { ok: false, reason: `request nests deeper than ${MAX_DEPTH} levels` };
+  for (const field of ['object', 'oldObject'] as const) {
+    const o = req[field];
+    const problem = isObject(o) ? metadataProblem(o, `request.${field}`) : undefined;
+    if (problem) return { ok: false, reason: problem };
+  }
+  for (const k of ['name', 'namespace', 'subResource'] as const) {
+    if (req[k] !== undefined && typeof req[k] !== 'string') return { ok: false, reason: `request.${k} is not a string` };
+  }
   const kind = req.kind as Record<string, unknown>;
   const request: AdmissionRequest = {
     ...(req as unknown as AdmissionRequest),
@@ -56,8 +112,18 @@ export function formatWarning(rule: string, message: string): string {
   return text.length <= MAX_WARNING_LENGTH ? text : text.slice(0, MAX_WARNING_LENGTH - 1) + '…';
 }
 
+/**
+ * SPEC 3.0: apart from the patch no response exceeds 64 KiB. The denial
+ * message and the warnings each get a share; what does not fit is cut with a
+ * note, so a hostile object cannot make every reply large.
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+export const MAX_WARNINGS = 64;
+
 export function formatDenials(decision: Decision): string {
-  return decision.denials.map((d) => `[${d.rule}] ${d.message}`).join('; ');
+  const text = decision.denials.map((d) => `[${d.rule}] ${d.message}`).join('; ');
+  if (text.length <= MAX_MESSAGE_BYTES / 3 || Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text;
+  return `${Buffer.from(text).subarray(0, MAX_MESSAGE_BYTES - 40).toString('utf8')} … (message truncated)`;
 }
 
 /** Turns a policy decision into the AdmissionResponse for `uid`. */
@@ -72,7 +138,8 @@ export function toResponse(uid: string, decision: Decision): AdmissionResponse {
     response.patchType = 'JSONPatch';
     response.patch = Buffer.from(JSON.stringify(ops)).toString('base64');
   }
-  const warnings = [...new Set(decision.warnings.map((w) => formatWarning(w.rule, w.message)))];
+  const all = [...new Set(decision.warnings.map((w) => formatWarning(w.rule, w.message)))];
+  const warnings = all.length <= MAX_WARNINGS ? all : [...all.slice(0, MAX_WARNINGS - 1), `… and ${all.length - MAX_WARNINGS + 1} more warnings`];
   if (warnings.length > 0) response.warnings = warnings;
   return response;
 }

@@ -140,7 +140,7 @@ export class NamespaceReconciler {
     for (const [kind, cache] of [['LimitRange', this.#limitRanges], ['ResourceQuota', this.#quotas]] as const) {
       for (const obj of cache.list(name)) {
         const objName = obj.metadata?.name ?? '';
-        if (!(MANAGED_OBJECT_NAMES[kind] ?? []).includes(objName) || wanted.has(`${kind}/${objName}`)) continue;
+        if (!(Object.hasOwn(MANAGED_OBJECT_NAMES, kind) ? (MANAGED_OBJECT_NAMES[kind] ?? []) : []).includes(objName) || wanted.has(`${kind}/${objName}`)) continue;
         await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[kind] ?? '', namespace: name, name: objName });
         this.stats.deletes++;
         this.#o.onWrite?.('delete', kind);

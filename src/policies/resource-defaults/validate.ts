@@ -24,7 +24,7 @@ function checkNamespace({ request, config }: PolicyInput, out: DecisionBuilder):
 }
 
 function checkManagedObject({ request, config }: PolicyInput, out: DecisionBuilder): void {
-  const names = MANAGED_OBJECT_NAMES[request.kind.kind] ?? [];
+  const names = Object.hasOwn(MANAGED_OBJECT_NAMES, request.kind.kind) ? (MANAGED_OBJECT_NAMES[request.kind.kind] ?? []) : [];
   const name = request.name ?? request.object?.metadata?.name ?? request.oldObject?.metadata?.name ?? '';
   if (!names.includes(name)) return;
   const user = request.userInfo.username ?? '';

@@ -31,7 +31,8 @@ export interface PodSpecRef {
 }
 
 export function findPodSpec(kind: string, obj: KubeObject | null | undefined): PodSpecRef | undefined {
-  const path = TEMPLATE_PATHS[kind];
+  // hasOwn: a kind named `constructor` or `__proto__` is tenant input, not a table entry.
+  const path = Object.hasOwn(TEMPLATE_PATHS, kind) ? TEMPLATE_PATHS[kind] : undefined;
   if (!path || !obj) return undefined;
   let node: unknown = obj;
   for (const seg of path) node = rec(node)?.[seg];
