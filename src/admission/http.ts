@@ -9,6 +9,7 @@ import type { ClusterView } from '../cluster/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import { requireClientCertificate } from './client-auth.js';
 import { evaluate } from './engine.js';
 import type { PolicyRegistry } from './registry.js';
 import { decodeReview, toResponse, toReview } from './review.js';
@@ -25,6 +26,12 @@ export interface AdmissionAppDeps {
   ready: () => boolean;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * The listener requests client certificates (`serve --client-ca`): admission
+   * paths then answer only callers whose certificate chained to the client CA.
+   * /healthz and /readyz stay open, since the kubelet's probes carry no certificate.
+   */
+  clientAuth?: boolean;
 }
 
 function fail(res: Response, status: number, reason: string): void {
@@ -44,7 +51,10 @@ export function createAdmissionApp(deps: AdmissionAppDeps): express.Express {
 
   const body = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
 
-  app.post('/:type/:policy', body, (req: Request, res: Response) => {
+  // Before the body parser: an unauthenticated caller's upload is never read.
+  const callers: express.RequestHandler[] = deps.clientAuth ? [requireClientCertificate()] : [];
+
+  app.post('/:type/:policy', ...callers, body, (req: Request, res: Response) => {
     const type = String(req.params.type);
     const policyName = String(req.params.policy);
     const policy = deps.registry.get(type, policyName);

@@ -2,27 +2,57 @@
  * The HTTPS listener. Certificates are swapped with setSecureContext: new
  * handshakes get the new pair, connections already open keep theirs, so a
  * rotation never drops or fails a request.
+ *
+ * With a client CA the listener asks every caller for a certificate but
+ * does not refuse the handshake without one (the kubelet's probes carry
+ * none): it only records on the socket whether the certificate chained to
+ * the CA, and the admission routes decide (src/admission/client-auth.ts).
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
 import type { ServingCert } from '../certs/watcher.js';
 
+/** The running listener and how to swap its certificate. */
 export interface HttpsServer {
   server: Server;
   port: number;
+  /** New handshakes use this pair and, if it carries one, its client CA. */
   useCertificate(cert: ServingCert): void;
   close(): Promise<void>;
 }
 
-export async function listenHttps(options: {
+/**
+ * The one place a TLS context is described, for the first context and for
+ * every reload alike: setSecureContext replaces the whole context, so a
+ * reload that built its own options could drop the client CA (and with it
+ * every caller's authorization) without a sound.
+ */
+function contextOptions(cert: ServingCert): SecureContextOptions {
+  return {
+    cert: cert.cert,
+    key: cert.key,
+    minVersion: 'TLSv1.2',
+    // `ca` replaces Node's public roots: only this bundle can vouch for a caller.
+    ...(cert.clientCa !== undefined ? { ca: cert.clientCa } : {}),
+  };
+}
+
+/** Options of listenHttps. */
+export interface ListenHttpsOptions {
   app: RequestListener;
+  /** The first pair; its `clientCa`, when set, turns on client-certificate requests for good. */
   cert: ServingCert;
   port: number;
   host?: string;
-}): Promise<HttpsServer> {
+}
+
+/** Starts the HTTPS listener; resolves once it accepts connections. */
+export async function listenHttps(options: ListenHttpsOptions): Promise<HttpsServer> {
+  const clientAuth = options.cert.clientCa !== undefined;
   const server = createServer(
-    { cert: options.cert.cert, key: options.cert.key, minVersion: 'TLSv1.2' },
+    { ...contextOptions(options.cert), ...(clientAuth ? { requestCert: true, rejectUnauthorized: false } : {}) },
     options.app,
   );
   // The API server reuses connections; keep them a little longer than its idle timeout.
@@ -40,7 +70,7 @@ export async function listenHttps(options: {
     server,
     port: (server.address() as AddressInfo).port,
     useCertificate(cert) {
-      server.setSecureContext({ cert: cert.cert, key: cert.key, minVersion: 'TLSv1.2' });
+      server.setSecureContext(contextOptions(cert));
     },
     close() {
       return new Promise((resolve) => {

@@ -3,31 +3,53 @@
  * and fails fast if they are missing or do not match; then polls the files
  * (a Secret volume updates by swapping a symlink) and hands every new valid
  * pair to `onChange`. A half-written or mismatched pair is ignored and the
- * last good one stays in use.
+ * last good one stays in use. With a client CA file (`serve --client-ca`) the
+ * CA bundle is read and watched together with the pair and travels in the
+ * same ServingCert, so the listener can never install a new pair without it.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
+import { readClientCa } from './client-ca.js';
 
+/** What the HTTPS listener needs for one TLS context: the serving pair and, if callers must authenticate, their CA. */
 export interface ServingCert {
   cert: string;
   key: string;
   notAfter: Date;
   fingerprint: string;
+  /** PEM bundle callers' client certificates must chain to; undefined when callers are not authenticated. */
+  clientCa?: string;
 }
 
-export function readServingCert(dir: string): ServingCert {
+/** Options of readServingCert. */
+export interface ReadServingCertOptions {
+  /** Also read (and check) this client CA bundle into `clientCa`. */
+  clientCaFile?: string;
+}
+
+/**
+ * Reads tls.crt/tls.key from `dir` (and the client CA file when given).
+ * Throws when a file is missing, the key does not match, or the CA file is
+ * not a CA bundle: the caller keeps what it has.
+ */
+export function readServingCert(dir: string, options: ReadServingCertOptions = {}): ServingCert {
   const cert = readFileSync(join(dir, 'tls.crt'), 'utf8');
   const key = readFileSync(join(dir, 'tls.key'), 'utf8');
   const x509 = new X509Certificate(cert);
   if (!x509.checkPrivateKey(createPrivateKey(key))) {
     throw new Error(`${dir}: tls.key does not match tls.crt`);
   }
-  return { cert, key, notAfter: new Date(x509.validTo), fingerprint: x509.fingerprint256 };
+  const serving: ServingCert = { cert, key, notAfter: new Date(x509.validTo), fingerprint: x509.fingerprint256 };
+  if (options.clientCaFile !== undefined) serving.clientCa = readClientCa(options.clientCaFile);
+  return serving;
 }
 
+/** Options of CertWatcher. */
 export interface CertWatcherOptions {
   dir: string;
+  /** Client CA bundle to read and watch along with the pair (`serve --client-ca`). */
+  clientCaFile?: string;
   intervalMs?: number;
   onChange: (cert: ServingCert) => void;
   onError?: (err: Error) => void;
@@ -42,8 +64,9 @@ export class CertWatcher {
   /** Throws when the initial pair cannot be read: a server must not start without it. */
   constructor(options: CertWatcherOptions) {
     this.#options = options;
-    this.#current = readServingCert(options.dir);
+    this.#current = this.#read();
     this.#files = [join(options.dir, 'tls.crt'), join(options.dir, 'tls.key')];
+    if (options.clientCaFile !== undefined) this.#files.push(options.clientCaFile);
   }
 
   get current(): ServingCert {
@@ -54,14 +77,19 @@ export class CertWatcher {
   check(): void {
     let next: ServingCert;
     try {
-      next = readServingCert(this.#options.dir);
+      next = this.#read();
     } catch (err) {
       this.#options.onError?.(err as Error);
       return;
     }
-    if (next.fingerprint === this.#current.fingerprint && next.key === this.#current.key) return;
+    const same = next.fingerprint === this.#current.fingerprint && next.key === this.#current.key && next.clientCa === this.#current.clientCa;
+    if (same) return;
     this.#current = next;
     this.#options.onChange(next);
+  }
+
+  #read(): ServingCert {
+    return readServingCert(this.#options.dir, { clientCaFile: this.#options.clientCaFile });
   }
 
   start(): void {

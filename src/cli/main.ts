@@ -45,6 +45,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .description('run the admission webhook server')
     .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--cert-dir <dir>', 'directory with tls.crt and tls.key', 'certs')
+    .option('--client-ca <file>', 'PEM CA bundle: /mutate and /validate answer only callers with a client certificate it signed (the API server\'s AdmissionConfiguration kubeconfig); /healthz, /readyz stay open; reloaded with the certificate')
     .option('--port <port>', 'HTTPS port', '8443')
     .option('--metrics-port <port>', 'plain-HTTP metrics port', '9090')
     .option('--host <addr>', 'listen address', '0.0.0.0')
@@ -52,7 +53,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'cluster state from manifest files, no API server')
     .option('--manage-certs', 'keep Secret harbormaster-tls renewed and the webhooks\' caBundle in sync (leader only)')
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
-    .action(async (o: { config: string; certDir: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string; manageCerts?: boolean; helm: string }) => {
+    .action(async (o: { config: string; certDir: string; clientCa?: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string; manageCerts?: boolean; helm: string }) => {
       const logger = createLogger();
       // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
       const { startServer, StartupError } = await import('../runtime/serve.js');
@@ -60,6 +61,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
         const server = await startServer({
           configPath: o.config,
           certDir: o.certDir,
+          ...(o.clientCa ? { clientCaFile: o.clientCa } : {}),
           port: Number(o.port),
           metricsPort: Number(o.metricsPort),
           host: o.host,

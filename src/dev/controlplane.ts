@@ -13,6 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { stringify } from 'yaml';
 import { generateCA, generateCertificates, generateClientCert } from '../certs/generate.js';
 import type { Binaries } from './binaries.js';
+import { writeWebhookClientAuth } from './webhook-client-auth.js';
 
 /** Identities with their own kubeconfig. */
 export interface Identity {
@@ -48,6 +49,12 @@ export interface ControlPlane {
   /** Kubeconfig paths per identity. */
   kubeconfigs: Record<keyof typeof IDENTITIES, string>;
   caCert: string;
+  /**
+   * CA of the client certificate kube-apiserver presents to every admission
+   * webhook (AdmissionConfiguration): give it to the webhook server as its
+   * client CA so only this API server can call the admission paths.
+   */
+  webhookClientCaFile: string;
   stop(): Promise<void>;
 }
 
@@ -172,6 +179,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const sa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
     const saPub = write('sa.pub', sa.publicKey);
     const saKey = write('sa.key', sa.privateKey);
+    const webhookClient = writeWebhookClientAuth({ dir: pki, now });
 
     const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     say(`starting etcd on 127.0.0.1:${etcdPort}`);
@@ -198,6 +206,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       '--service-cluster-ip-range=10.96.0.0/16',
       '--authorization-mode=Node,RBAC',
       '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+      // The webhooks' client certificate, as an operator configures it for `serve --client-ca`.
+      `--admission-control-config-file=${webhookClient.admissionConfigFile}`,
       '--allow-privileged=true',
       // The kubernetes Service endpoint would be 127.0.0.1, which the reconciler refuses; nothing here needs it.
       '--endpoint-reconciler-type=none',
@@ -250,6 +260,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       apiServerUrl,
       kubeconfigs,
       caCert: ca.cert,
+      webhookClientCaFile: webhookClient.caFile,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -3,6 +3,9 @@
  * serving against it and registered as its admission webhooks — the same
  * shipped RBAC, the webhook configurations generated from the registry,
  * pointed at the local server by URL with the generated CA as caBundle.
+ * The server authenticates its caller (`--client-ca`) with the control
+ * plane's webhook client CA, so everything run here, the e2e suite included,
+ * goes through mTLS as a hardened install does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +61,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     server = await startServer({
       configPath,
       certDir,
+      clientCaFile: cp.webhookClientCaFile,
       port,
       metricsPort: 0,
       host: '127.0.0.1',

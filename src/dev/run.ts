@@ -29,6 +29,7 @@ Harbormaster is serving on https://127.0.0.1:${env.server.port} and registered w
   kubeconfig (cluster-admin): ${kc}
   kubeconfig (tenant):        ${env.controlPlane.kubeconfigs.tenant}
   metrics:                    http://127.0.0.1:${env.server.metricsPort}/metrics
+  webhook client CA:          ${env.controlPlane.webhookClientCaFile} (/mutate, /validate answer only the API server)
 
 Try, in another terminal:
 

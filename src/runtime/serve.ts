@@ -29,6 +29,12 @@ import { hostname } from 'node:os';
 export interface ServeOptions {
   configPath: string;
   certDir: string;
+  /**
+   * PEM bundle of the CA(s) that sign the API server's webhook client
+   * certificate (`--client-ca`). When set, the admission paths answer only
+   * callers presenting such a certificate; reloaded with the serving pair.
+   */
+  clientCaFile?: string;
   port: number;
   metricsPort: number;
   host?: string;
@@ -131,11 +137,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let https: HttpsServer | undefined;
   const certs = new CertWatcher({
     dir: options.certDir,
+    ...(options.clientCaFile !== undefined ? { clientCaFile: options.clientCaFile } : {}),
     ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
     onChange: (cert) => {
       https?.useCertificate(cert);
       metrics.certExpiry.set(cert.notAfter.getTime() / 1000);
-      logger.info({ notAfter: cert.notAfter.toISOString() }, 'serving certificate reloaded');
+      logger.info({ notAfter: cert.notAfter.toISOString(), clientAuth: cert.clientCa !== undefined }, 'serving certificate reloaded');
     },
     onError: (err) => logger.warn({ err: err.message }, 'certificate files unreadable; keeping the current pair'),
   });
@@ -149,13 +156,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ready: () => informers === undefined || informers.synced,
     logger,
     metrics,
+    clientAuth: options.clientCaFile !== undefined,
   });
   https = await listenHttps({ app, cert: certs.current, port: options.port, ...(options.host ? { host: options.host } : {}) });
   const metricsServer = await listenMetrics(metrics, options.metricsPort, options.host);
   certs.start();
   config.start();
   logger.info(
-    { port: https.port, metricsPort: (metricsServer.address() as AddressInfo).port, mode: options.stateDir ? 'state' : 'cluster' },
+    { port: https.port, metricsPort: (metricsServer.address() as AddressInfo).port, mode: options.stateDir ? 'state' : 'cluster', clientAuth: options.clientCaFile !== undefined },
     'harbormaster serving',
   );
 

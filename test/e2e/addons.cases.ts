@@ -90,7 +90,7 @@ export function addonCases(get: () => E2E): void {
     it('a second manager replica does nothing while the first holds the lease', async () => {
       const e = get();
       const second = await startServer({
-        configPath: e.policyFile, certDir: e.env.certDir, port: await freePort(), metricsPort: 0, host: '127.0.0.1',
+        configPath: e.policyFile, certDir: e.env.certDir, clientCaFile: e.env.controlPlane.webhookClientCaFile, port: await freePort(), metricsPort: 0, host: '127.0.0.1',
         kubeconfig: e.env.controlPlane.kubeconfigs.harbormaster, logger: silentLogger(), helm: e.bin.helm, identity: 'second-replica',
       });
       try {
