@@ -120,6 +120,18 @@ describe('tenancy.platform-annotations', () => {
     assert.equal(d.allowed, true);
   });
 
+  it('the webhook also sees the status and finalize subresources, fail-closed, behind a CEL filter', () => {
+    assert.deepEqual(tenancyValidate.webhook.rules.flatMap((r) => r.resources), ['namespaces', 'namespaces/status', 'namespaces/finalize']);
+    assert.deepEqual([tenancyValidate.webhook.failurePolicy, tenancyValidate.webhook.namespaced], ['Fail', true]);
+    assert.match(tenancyValidate.webhook.matchConditions?.[0]?.expression ?? '', /k\.startsWith\('harbormaster\.io\/'\)/);
+  });
+
+  it('a status-subresource write is judged like any other update', () => {
+    const request = { ...admissionRequest(ns({ 'harbormaster.io/quota-profile': 'large' }), { operation: 'UPDATE', oldObject: ns(small) }), subResource: 'status' };
+    const d = evaluate({ policy: tenancyValidate, request, cluster, config });
+    assert.deepEqual(d.denials.map((x) => x.message), [`${QP} may be changed only by the platform ${tenantIs('tenant')}`]);
+  });
+
   it('exemptions from the policy file apply to the rule', () => {
     const exempted = { ...config, exemptions: [{ rule: 'tenancy.platform-annotations', namespaces: ['team-a'] }] };
     const d = evaluate({ policy: tenancyValidate, request: admissionRequest(ns(small), { operation: 'CREATE' }), cluster, config: exempted });

@@ -64,6 +64,24 @@ function evaluate({ request, config }: PolicyInput, out: DecisionBuilder): void 
   if (changes.length > MAX_MESSAGES) out.deny(RULES.platformAnnotations, `… and ${changes.length - MAX_MESSAGES} more`);
 }
 
+/**
+ * CEL for the webhook's matchConditions, the same test as
+ * platformAnnotationChanges(): the API server calls us only when a
+ * `harbormaster.io/*` annotation is added, changed or removed. Everything
+ * else (labels, finalizing, status) never reaches the webhook, so an outage of
+ * a fail-closed webhook blocks only platform-setting changes. Review runs the
+ * policy itself, which allows exactly the requests this filters out.
+ */
+const isPlatformKey = `k.startsWith('${PLATFORM_ANNOTATION_PREFIX}')`;
+const PLATFORM_ANNOTATIONS_CHANGE = [
+  "request.operation == 'CREATE'",
+  `? (has(object.metadata.annotations) && object.metadata.annotations.exists(k, ${isPlatformKey}))`,
+  `: ((has(object.metadata.annotations) && object.metadata.annotations.exists(k, ${isPlatformKey} &&`,
+  '!(has(oldObject.metadata.annotations) && k in oldObject.metadata.annotations && oldObject.metadata.annotations[k] == object.metadata.annotations[k])))',
+  `|| (has(oldObject.metadata.annotations) && oldObject.metadata.annotations.exists(k, ${isPlatformKey} &&`,
+  '!(has(object.metadata.annotations) && k in object.metadata.annotations))))',
+].join(' ');
+
 export const tenancyValidate: Policy = {
   name: 'tenancy',
   type: 'validate',
@@ -79,10 +97,15 @@ export const tenancyValidate: Policy = {
     },
   ],
   webhook: {
-    rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' }],
+    rules: [
+      { apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' },
+      // The status and finalize subresources reset only status / spec: metadata, annotations included, still goes through.
+      { apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces/status', 'namespaces/finalize'], operations: ['UPDATE'], scope: 'Cluster' },
+    ],
+    matchConditions: [{ name: 'platform-annotations-change', expression: PLATFORM_ANNOTATIONS_CHANGE }],
     failurePolicy: 'Fail',
     failurePolicyReason:
-      'Fail-closed: a change let through unchecked hands a tenant a bigger quota, best-effort Pods or High-risk ingress annotations, and it stays in force after the outage; Namespace writes are rare and system namespaces are excluded by the selector, so an outage blocks only tenant Namespace edits.',
+      'Fail-closed: a change let through unchecked hands a tenant a bigger quota, best-effort Pods or High-risk ingress annotations, and it stays in force after the outage; the matchConditions send only Namespace writes that change a harbormaster.io/* annotation (rare, made by the platform), and system namespaces are excluded by the selector, so an outage delays only those.',
     // A Namespace carries kubernetes.io/metadata.name on itself, so the selector excluding system namespaces applies.
     namespaced: true,
   },
