@@ -12,6 +12,7 @@ import { networkCases } from './network.cases.js';
 import { addonCases } from './addons.cases.js';
 import { certCases } from './certs.cases.js';
 import { sidecarCases } from './sidecars.cases.js';
+import { tenancyCases } from './tenancy.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -28,6 +29,7 @@ describe('e2e against a real control plane', () => {
   networkCases(get);
   addonCases(get);
   sidecarCases(get);
+  tenancyCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.
