@@ -95,7 +95,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'manifests of objects that already exist')
     .option('--config <file>', 'policy file')
     .option('--output <format>', 'text or json', 'text')
-    .action((o: { file: string[]; operation: string; namespace: string; state?: string; config?: string; output: string }) => {
+    .option('--as <user>', 'review as this user (default: a tenant)')
+    .option('--as-group <group>', 'review as a member of this group (repeatable)', collect)
+    .action((o: { file: string[]; operation: string; namespace: string; state?: string; config?: string; output: string; as?: string; asGroup?: string[] }) => {
       code = runReview(o, io);
     });
 

@@ -15,6 +15,9 @@ export interface ReviewCliOptions {
   state?: string;
   config?: string;
   output: string;
+  /** Review as this user / these groups, like kubectl --as / --as-group. */
+  as?: string;
+  asGroup?: string[];
 }
 
 export interface CliIO {
@@ -73,7 +76,15 @@ export function runReview(options: ReviewCliOptions, io: CliIO): number {
   }
   const registry = new PolicyRegistry(builtinPolicies());
   const results = objects.map((o) =>
-    reviewObject(o, { registry, cluster, config: loaded.config, operation: operation as Operation, namespace: options.namespace }),
+    reviewObject(o, {
+      registry,
+      cluster,
+      config: loaded.config,
+      operation: operation as Operation,
+      namespace: options.namespace,
+      ...(options.as !== undefined ? { username: options.as } : {}),
+      ...(options.asGroup ? { groups: options.asGroup } : {}),
+    }),
   );
   if (options.output === 'json') {
     const doc = {

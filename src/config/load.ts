@@ -20,6 +20,16 @@ export const DEFAULT_TRUSTED_WRITERS = [
   'system:serviceaccount:kube-system:generic-garbage-collector',
 ];
 
+/**
+ * The platform when the policy file has no `platform` section: cluster-admins
+ * (`system:masters`). They can already rewrite the policy ConfigMap and the
+ * webhook configurations, so counting them as platform grants nothing new,
+ * and an upgrade does not take quota profiles out of the operators' hands. A
+ * `platform` section that is present means exactly what it lists (missing
+ * lists are empty). Harbormaster's own ServiceAccount counts either way.
+ */
+export const DEFAULT_PLATFORM: PolicyConfig['platform'] = { users: [], groups: ['system:masters'], serviceAccounts: [] };
+
 export interface ConfigProblem {
   /** JSON pointer of the offending value, `/` for the document. */
   path: string;
@@ -70,13 +80,15 @@ function semanticProblems(c: PolicyConfig): ConfigProblem[] {
   return problems;
 }
 
-type RawConfig = Partial<Omit<PolicyConfig, 'resourceDefaults'>> & {
+type RawConfig = Partial<Omit<PolicyConfig, 'resourceDefaults' | 'platform'>> & {
+  platform?: Partial<PolicyConfig['platform']>;
   resourceDefaults: Partial<PolicyConfig['resourceDefaults']> & Pick<PolicyConfig['resourceDefaults'], 'profiles'>;
 };
 
 function withDefaults(raw: RawConfig): PolicyConfig {
   return {
     systemNamespaces: raw.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES,
+    platform: raw.platform ? { users: [], groups: [], serviceAccounts: [], ...raw.platform } : structuredClone(DEFAULT_PLATFORM),
     exemptions: raw.exemptions ?? [],
     resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },
     loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },

@@ -18,6 +18,15 @@ const resourceList = {
 
 const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } as const;
 
+/** A user or group name: non-empty, no whitespace at either end, no control characters. */
+const identity = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[^\\s\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Cc}])?$' } as const;
+
+/** `<namespace>/<name>`: a DNS label, a slash, a DNS subdomain (what a ServiceAccount name may be). */
+const serviceAccountRef = {
+  type: 'string',
+  pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$',
+} as const;
+
 export const policySchema = {
   $id: 'https://harbormaster.io/schemas/policy.json',
   type: 'object',
@@ -25,6 +34,15 @@ export const policySchema = {
   required: ['resourceDefaults'],
   properties: {
     systemNamespaces: { type: 'array', items: dnsLabel, uniqueItems: true },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        users: { type: 'array', items: identity, uniqueItems: true },
+        groups: { type: 'array', items: identity, uniqueItems: true },
+        serviceAccounts: { type: 'array', items: serviceAccountRef, uniqueItems: true },
+      },
+    },
     exemptions: {
       type: 'array',
       items: {

@@ -43,8 +43,22 @@ export interface Exemption {
   reason?: string;
 }
 
+/**
+ * The platform's identities (SPEC 3.0 "Who is who"): only they may change
+ * platform-only settings such as the `harbormaster.io/*` Namespace
+ * annotations. Harbormaster's own ServiceAccount counts without being listed.
+ */
+export interface PlatformIdentities {
+  /** Usernames, exactly as the API server authenticates them. */
+  users: string[];
+  groups: string[];
+  /** `<namespace>/<name>`; matched as the username `system:serviceaccount:<namespace>:<name>`. */
+  serviceAccounts: string[];
+}
+
 export interface PolicyConfig {
   systemNamespaces: string[];
+  platform: PlatformIdentities;
   exemptions: Exemption[];
   resourceDefaults: {
     profiles: Record<string, QuotaProfile>;

@@ -13,6 +13,7 @@ import { cloudCredentialsInject } from './cloud-credentials/inject.js';
 import { cloudCredentialsValidate } from './cloud-credentials/validate.js';
 import { ingressValidate } from './ingress/validate.js';
 import { loadBalancerValidate } from './loadbalancer/validate.js';
+import { tenancyValidate } from './tenancy/validate.js';
 
 let shippedCatalog: Addon[] | undefined;
 
@@ -27,6 +28,7 @@ export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): P
     resourceDefaultsMutate,
     cloudCredentialsInject,
     addonSidecarsPolicy(catalog),
+    tenancyValidate,
     resourceDefaultsValidate,
     cloudCredentialsValidate,
     loadBalancerValidate,

@@ -32,6 +32,8 @@ function settingsFor(policy: string, config: PolicyConfig): unknown {
   switch (policy) {
     case 'resource-defaults':
       return { profiles: Object.keys(config.resourceDefaults.profiles), bestEffortPods: config.resourceDefaults.bestEffortPods, trustedWriters: config.resourceDefaults.trustedWriters };
+    case 'tenancy':
+      return { platform: config.platform };
     case 'loadbalancer':
       return config.loadBalancer;
     case 'ingress':

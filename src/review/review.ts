@@ -31,7 +31,12 @@ export interface ReviewOptions {
   operation: Operation;
   /** Namespace for namespaced objects that name none. */
   namespace: string;
+  /**
+   * Who the request is from (default `harbormaster-review`, no groups: a
+   * tenant), so platform-only rules can be reviewed as the platform too.
+   */
   username?: string;
+  groups?: string[];
 }
 
 /** Kinds that have no namespace. */
@@ -64,7 +69,7 @@ export function policyApplies(policy: Policy, request: AdmissionRequest): boolea
   return policy.webhook.rules.some((r) => matches(r, request.kind.group, request.resource.resource, request.operation));
 }
 
-export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username'>): AdmissionRequest {
+export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups'>): AdmissionRequest {
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const { group, version } = splitApiVersion(obj.apiVersion);
   const namespaced = !CLUSTER_SCOPED.has(kind);
@@ -78,7 +83,7 @@ export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'oper
     kind: { group, version, kind },
     resource: { group, version, resource: resourceOf(kind) },
     operation: options.operation,
-    userInfo: { username: options.username ?? 'harbormaster-review' },
+    userInfo: { username: options.username ?? 'harbormaster-review', ...(options.groups?.length ? { groups: [...options.groups] } : {}) },
     ...(name ? { name } : {}),
     ...(namespace !== undefined ? { namespace } : {}),
     object: isDelete ? null : object,

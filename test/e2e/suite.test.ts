@@ -13,6 +13,7 @@ import { addonCases } from './addons.cases.js';
 import { certCases } from './certs.cases.js';
 import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
+import { tenancyCases } from './tenancy.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -30,6 +31,7 @@ describe('e2e against a real control plane', () => {
   addonCases(get);
   sidecarCases(get);
   clientAuthCases(get);
+  tenancyCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.

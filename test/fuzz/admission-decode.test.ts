@@ -29,7 +29,7 @@ describe('fuzz: decode + evaluate', () => {
   const podLike = fc.record({
     apiVersion: fc.constant('v1'),
     kind: fc.constantFrom('Pod', 'Namespace', 'LimitRange'),
-    metadata: fc.record({ name: fc.string(), annotations: fc.dictionary(fc.string(), fc.oneof(fc.string(), anything)) }, { requiredKeys: [] }),
+    metadata: fc.record({ name: fc.string(), annotations: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('harbormaster.io/quota-profile', 'harbormaster.io/ingress-risk')), fc.oneof(fc.string(), anything)) }, { requiredKeys: [] }),
     spec: fc.oneof(anything, fc.record({
       containers: fc.array(fc.oneof(anything, fc.record({ name: fc.string(), resources: fc.oneof(anything, fc.record({ limits: fc.dictionary(fc.constantFrom('cpu', 'memory', 'x'), anything), requests: fc.dictionary(fc.constantFrom('cpu', 'memory'), anything) }, { requiredKeys: [] })) }, { requiredKeys: [] })), { maxLength: 4 }),
       initContainers: anything,

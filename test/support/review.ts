@@ -6,7 +6,7 @@ export function podObject(name: string, containers: unknown[], extra: Record<str
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers } };
 }
 
-export function admissionRequest(object: KubeObject | null, options: { operation?: Operation; namespace?: string; username?: string; oldObject?: KubeObject | null } = {}): AdmissionRequest {
+export function admissionRequest(object: KubeObject | null, options: { operation?: Operation; namespace?: string; username?: string; groups?: string[]; oldObject?: KubeObject | null } = {}): AdmissionRequest {
   const kind = String(object?.kind ?? options.oldObject?.kind ?? 'Pod');
   const apiVersion = String(object?.apiVersion ?? options.oldObject?.apiVersion ?? 'v1');
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
@@ -16,7 +16,7 @@ export function admissionRequest(object: KubeObject | null, options: { operation
     kind: { group: group ?? '', version: version ?? 'v1', kind },
     resource: { group: group ?? '', version: version ?? 'v1', resource: kind.toLowerCase() + 's' },
     operation: options.operation ?? 'CREATE',
-    userInfo: { username: options.username ?? 'tenant' },
+    userInfo: { username: options.username ?? 'tenant', ...(options.groups ? { groups: options.groups } : {}) },
     ...(name ? { name } : {}),
     ...(kind === 'Namespace' ? {} : { namespace: options.namespace ?? 'team-a' }),
     object,

@@ -66,6 +66,16 @@ describe('harbormaster CLI', () => {
     assert.deepEqual(JSON.parse(r.stdout).results.map((x: { name: string }) => x.name), ['web', 'two', 'three']);
   });
 
+  it('review of a Namespace with a platform annotation: denied as a tenant, allowed --as-group system:masters', () => {
+    const ns = join(PACKAGE_ROOT, 'examples', 'namespace-small.yaml');
+    const tenant = run(['review', '-f', ns]);
+    assert.equal(tenant.code, 1);
+    assert.match(tenant.stdout, /Namespace team-small: DENIED\n {2}denied {2}\[tenancy\.platform-annotations\] metadata\.annotations\["harbormaster\.io\/quota-profile"\] may be set only by the platform \(user "harbormaster-review" is not in platform\.users\/groups\/serviceAccounts\)/);
+    const admin = run(['review', '-f', ns, '--as', 'admin', '--as-group', 'system:masters']);
+    assert.equal(admin.code, 0, admin.stdout + admin.stderr);
+    assert.match(admin.stdout, /Namespace team-small: allowed/);
+  });
+
   for (const [name, args, input] of [
     ['a missing file', ['review', '-f', '/nonexistent.yaml'], undefined],
     ['invalid YAML', ['review', '-f', '-'], 'a: ['],
