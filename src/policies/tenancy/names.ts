@@ -18,8 +18,6 @@ export const HARBORMASTER_USERNAME = 'system:serviceaccount:harbormaster-system:
 /** Prefix of the usernames the API server gives ServiceAccounts. */
 export const SERVICE_ACCOUNT_USER_PREFIX = 'system:serviceaccount:';
 
-/** At most this many messages per rule reach the response (SPEC 3.0 "Bounded work"). */
-export const MAX_MESSAGES = 20;
 
 export const RULES = {
   platformAnnotations: 'tenancy.platform-annotations',

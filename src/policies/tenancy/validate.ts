@@ -11,7 +11,7 @@ import type { KubeObject } from '../../admission/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import { isPlatform } from './identity.js';
-import { MAX_MESSAGES, PLATFORM_ANNOTATION_PREFIX, RULES } from './names.js';
+import { PLATFORM_ANNOTATION_PREFIX, RULES } from './names.js';
 
 /** What happened to one platform annotation between oldObject and object; also the verb of its message. */
 export type AnnotationChange = 'set' | 'changed' | 'removed';
@@ -54,14 +54,14 @@ function evaluate({ request, config }: PolicyInput, out: DecisionBuilder): void 
   const changes = platformAnnotationChanges(before, request.object);
   if (changes.length === 0 || isPlatform(request.userInfo, config)) return;
   const user = JSON.stringify(typeof request.userInfo.username === 'string' ? request.userInfo.username : '');
-  for (const { key, change } of changes.slice(0, MAX_MESSAGES)) {
+  // The decision builder keeps the first 20 messages per rule and adds "… and N more" (SPEC 3.0).
+  for (const { key, change } of changes) {
     out.deny(
       RULES.platformAnnotations,
       `metadata.annotations[${JSON.stringify(key)}] may be ${change} only by the platform ` +
         `(user ${user} is not in platform.users/groups/serviceAccounts)`,
     );
   }
-  if (changes.length > MAX_MESSAGES) out.deny(RULES.platformAnnotations, `… and ${changes.length - MAX_MESSAGES} more`);
 }
 
 /**
