@@ -5,8 +5,8 @@
  *   addons.harbormaster.io/<addon>.values: YAML or JSON, checked against the addon's schema
  *   addons.harbormaster.io/<addon>.purge: "true" | "false"
  */
-import { parseDocument } from 'yaml';
 import type { Addon } from './catalog.js';
+import { parseValuesText } from './values-text.js';
 
 export const ADDON_PREFIX = 'addons.harbormaster.io/';
 export const ADDON_LABEL = 'addons.harbormaster.io/name';
@@ -81,16 +81,12 @@ export function parseAddonAnnotations(annotations: Readonly<Record<string, strin
     let values: Record<string, unknown> = {};
     const raw = rawValues.get(addon.name);
     if (raw !== undefined && raw.trim() !== '') {
-      let parsed: unknown;
-      try {
-        // parseDocument, not parse: parse prints YAML warnings (quoting tenant text) to stderr, around our logger.
-        const doc = parseDocument(raw, { uniqueKeys: true });
-        if (doc.errors[0]) throw doc.errors[0];
-        parsed = doc.toJS({ maxAliasCount: 10 });
-      } catch (err) {
-        problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] is not YAML or JSON: ${(err as Error).message.split('\n')[0]}` });
+      const text = parseValuesText(raw);
+      if (!text.ok) {
+        problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] ${text.problem}` });
         continue;
       }
+      const parsed = text.value;
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] must be a mapping` });
         continue;

@@ -12,7 +12,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { requireClientCertificate } from './client-auth.js';
 import { evaluate } from './engine.js';
 import type { PolicyRegistry } from './registry.js';
-import { decodeReview, toResponse, toReview } from './review.js';
+import { jsonDeeperThan } from './json-depth.js';
+import { decodeReview, MAX_DEPTH, toResponse, toReview } from './review.js';
 
 /** SPEC 2: bodies over 3.5 MiB are refused with 413. */
 export const MAX_BODY_BYTES = Math.floor(3.5 * 1024 * 1024);
@@ -63,9 +64,14 @@ export function createAdmissionApp(deps: AdmissionAppDeps): express.Express {
       return;
     }
     const started = process.hrtime.bigint();
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (jsonDeeperThan(raw, MAX_DEPTH)) {
+      fail(res, 400, `body nests deeper than ${MAX_DEPTH} levels`);
+      return;
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+      parsed = JSON.parse(raw.toString('utf8'));
     } catch {
       fail(res, 400, 'body is not valid JSON');
       return;

@@ -13,26 +13,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Deepest nesting accepted. Pods, Ingresses and the other kinds we see are a
- * few dozen levels deep at most (managedFields included); anything deeper is
- * not an object the API server sends us, and recursive work on it (clone,
- * diff) would exhaust the stack.
+ * Deepest nesting accepted in a request body. Pods, Ingresses and the other
+ * kinds we see are a few dozen levels deep at most (managedFields included);
+ * anything deeper is not an object the API server sends us, and recursive
+ * work on it (clone, diff) would exhaust the stack. Checked on the raw bytes
+ * by the transport (json-depth.ts), before parsing.
  */
 export const MAX_DEPTH = 100;
-
-/** Whether `value` nests deeper than `limit`, walked without recursion. */
-export function deeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d >= limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
-    }
-  }
-  return false;
-}
 
 function isStringMap(v: unknown): boolean {
   return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
@@ -83,7 +70,6 @@ export function decodeReview(body: unknown): Decoded {
   if (req.oldObject !== undefined && req.oldObject !== null && !isObject(req.oldObject)) {
     return { ok: false, reason: 'request.oldObject is not an object' };
   }
-  if (deeperThan(req, MAX_DEPTH)) return { ok: false, reason: `request nests deeper than ${MAX_DEPTH} levels` };
   for (const field of ['object', 'oldObject'] as const) {
     const o = req[field];
     const problem = isObject(o) ? metadataProblem(o, `request.${field}`) : undefined;

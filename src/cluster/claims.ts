@@ -62,9 +62,10 @@ export function ingressClaims(i: IngressInfo): IngressClaims {
       catchAll = true;
       continue;
     }
+    // Shared until a host appears twice: copying every path list costs a hostile 20,000-rule Ingress dearly.
     const list = hosts.get(r.host);
-    if (list) list.push(...r.paths);
-    else hosts.set(r.host, [...r.paths]);
+    if (list) hosts.set(r.host, list.concat(r.paths));
+    else hosts.set(r.host, r.paths as IngressPathInfo[]);
   }
   const vipText = i.annotations[INGRESS_VIP_ANNOTATION];
   const vip = typeof vipText === 'string' ? vipKey(vipText) : undefined;

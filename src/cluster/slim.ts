@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../admission/types.js';
 import type {
-  ClusterInfo, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
+  ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
 } from './view.js';
 
 type Rec = Record<string, unknown>;
@@ -74,6 +74,21 @@ export function slimService(o: KubeObject): ServiceInfo {
   };
 }
 
+/** One rule; written without spreads because a hostile Ingress may have 20,000 of them. */
+function slimRule(r: unknown): { host: string; paths: IngressPathInfo[] } {
+  const rule = rec(r);
+  const paths = arr(rec(rule.http).paths);
+  const out: IngressPathInfo[] = new Array(paths.length);
+  for (let i = 0; i < paths.length; i++) {
+    const p = rec(paths[i]);
+    const info: IngressPathInfo = { path: str(p.path) ?? '/' };
+    const pathType = str(p.pathType);
+    if (pathType) info.pathType = pathType;
+    out[i] = info;
+  }
+  return { host: str(rule.host) ?? '', paths: out };
+}
+
 export function slimIngress(o: KubeObject): IngressInfo {
   const m = meta(o);
   const spec = rec(o.spec);
@@ -85,13 +100,7 @@ export function slimIngress(o: KubeObject): IngressInfo {
     ...(created ? { created } : {}),
     ...(cls ? { className: cls } : {}),
     annotations: m.annotations,
-    rules: arr(spec.rules).map((r) => ({
-      host: str(rec(r).host) ?? '',
-      paths: arr(rec(rec(r).http).paths).map((p) => {
-        const pathType = str(rec(p).pathType);
-        return { path: str(rec(p).path) ?? '/', ...(pathType ? { pathType } : {}) };
-      }),
-    })),
+    rules: arr(spec.rules).map(slimRule),
     tls: arr(spec.tls).map((t) => {
       const secretName = str(rec(t).secretName);
       return {

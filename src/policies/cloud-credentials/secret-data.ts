@@ -11,13 +11,16 @@ export interface SecretValues {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Credential values are small; anything over 1 MiB is reported as not decodable instead of being decoded. */
+const MAX_VALUE_CHARS = 1024 * 1024;
 
 export function secretValues(secret: KubeObject): SecretValues {
   const values = new Map<string, string | undefined>();
   const data = secret.data;
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-      values.set(k, typeof v === 'string' && BASE64.test(v) && v.length % 4 === 0 ? Buffer.from(v, 'base64').toString('utf8') : undefined);
+      const ok = typeof v === 'string' && v.length <= MAX_VALUE_CHARS && v.length % 4 === 0 && BASE64.test(v);
+      values.set(k, ok ? Buffer.from(v, 'base64').toString('utf8') : undefined);
     }
   }
   const stringData = secret.stringData;

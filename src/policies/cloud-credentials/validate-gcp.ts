@@ -11,6 +11,9 @@ import { GCP_KEY_FILE } from './names.js';
 
 export type Problem = string;
 
+/** A Google credential file is 2–3 KiB; a larger value is refused before it is parsed (bounded work). */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 const SERVICE_ACCOUNT_FIELDS = ['project_id', 'private_key_id', 'private_key', 'client_email', 'client_id', 'token_uri'] as const;
 
 function isHttpsUrl(v: unknown): boolean {
@@ -83,6 +86,7 @@ export function validateGcpSecret(secret: SecretValues): Problem[] {
   const at = (f: string) => dataPath(GCP_KEY_FILE, f);
   if (!secret.values.has(GCP_KEY_FILE)) return [`${dataPath(GCP_KEY_FILE)} is required: the Google credential JSON`];
   if (raw === undefined) return [`${dataPath(GCP_KEY_FILE)} is not valid base64`];
+  if (raw.length > MAX_KEY_FILE_BYTES) return [`${dataPath(GCP_KEY_FILE)} is larger than ${MAX_KEY_FILE_BYTES / 1024} KiB; a Google credential file is a few KiB`];
   const extra = [...secret.values.keys()].filter((k) => k !== GCP_KEY_FILE);
   const problems: Problem[] = extra.map((k) => `${dataPath(k)} is not allowed in a gcp-credential Secret (only "${GCP_KEY_FILE}")`);
   let key: unknown;

@@ -5,7 +5,7 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyConfig } from '../../config/types.js';
-import { didYouMean } from '../shared/suggest.js';
+import { suggester } from '../shared/suggest.js';
 import { FORBIDDEN_CHARS, intInRange, isBool, shown } from '../shared/values.js';
 import { HM_KEYS, HM_PREFIX, NGINX_PREFIX, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { ALLOWED_NGINX_KEYS, isSnippetKey, nginxAnnotation } from './nginx-annotations.js';
@@ -14,23 +14,6 @@ import { typeProblem } from './value-types.js';
 
 /** The field path of an annotation; the key is JSON-quoted (and capped) because it is tenant input too. */
 const at = (key: string) => `metadata.annotations[${JSON.stringify(key.length > 320 ? `${key.slice(0, 320)}…` : key)}]`;
-
-/**
- * How many unknown keys get a "did you mean" (an edit distance against every
- * valid key): a hostile Ingress may carry thousands of keys, and the work
- * must stay linear in the request. Later keys get the message without it.
- */
-export const MAX_SUGGESTIONS = 5;
-
-/** Hands out suggestions until the budget of one request is spent. */
-function suggester(): (word: string, candidates: readonly string[], fallback: string) => string {
-  let left = MAX_SUGGESTIONS;
-  return (word, candidates, fallback) => {
-    if (left <= 0 || word.length > 100) return fallback;
-    left--;
-    return didYouMean(word, candidates);
-  };
-}
 
 /** Why a snippet key of another controller is refused (ours carry their own reason in the table). */
 const FOREIGN_SNIPPET = 'raw proxy configuration for whichever controller reads this prefix';

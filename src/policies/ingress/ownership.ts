@@ -29,13 +29,15 @@ interface Ctx {
   name: string;
   claims: IngressClaims;
   old: IngressClaims | undefined;
-  created: string | undefined;
   /** Rule index of each host and of the first empty host, for field paths. */
   ruleIndex: Map<string, number>;
+  /** The Ingress as a new claimant, and as one that held the claim before this request. */
+  fresh: Claimant;
+  holding: Claimant;
 }
 
 function claimant(c: Ctx, heldBefore: boolean): Claimant {
-  return { kind: 'Ingress', namespace: c.namespace, name: c.name, ...(heldBefore && c.created ? { created: c.created } : {}) };
+  return heldBefore ? c.holding : c.fresh;
 }
 
 function hostField(c: Ctx, host: string): string {
@@ -153,8 +155,9 @@ export function checkIngressOwnership(input: PolicyInput, spec: Record<string, u
     input, out, namespace, name,
     claims: ingressClaims(slim(request.object)),
     old: request.oldObject ? ingressClaims(slim(request.oldObject)) : undefined,
-    created: typeof created === 'string' ? created : undefined,
     ruleIndex: ruleIndexOf(spec),
+    fresh: { kind: 'Ingress', namespace, name },
+    holding: { kind: 'Ingress', namespace, name, ...(typeof created === 'string' ? { created } : {}) },
   };
   const shareWith = request.object?.metadata?.annotations?.[SHARE_WITH_ANNOTATION];
   const problem = shareWith === undefined ? undefined : shareWithProblem(shareWith);

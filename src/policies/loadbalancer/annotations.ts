@@ -1,6 +1,6 @@
 /** The `lb.harbormaster.io/` annotation grammar of SPEC 3.4, one check per key. */
 import type { DecisionBuilder } from '../../policy/decision.js';
-import { didYouMean } from '../shared/suggest.js';
+import { suggester } from '../shared/suggest.js';
 import { DNS_LABEL, FORBIDDEN_CHARS, intInRange, isBool, shown } from '../shared/values.js';
 import { ALGORITHMS, LB_KEYS, LB_PREFIX, RULES } from './names.js';
 
@@ -15,11 +15,12 @@ export interface LbAnnotations {
 /** Checks every `lb.harbormaster.io/` key; returns the values later rules need. */
 export function checkLbAnnotations(annotations: Record<string, string>, spec: { externalTrafficPolicy?: unknown }, out: DecisionBuilder): LbAnnotations {
   const lb: Record<string, string> = {};
+  const suggest = suggester();
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(LB_PREFIX)) continue;
     const key = k.slice(LB_PREFIX.length);
     if (!(LB_KEYS as readonly string[]).includes(key)) {
-      out.deny(RULES.knownKeys, `${at(key)} is not a known key${didYouMean(key, LB_KEYS)}`);
+      out.deny(RULES.knownKeys, `${at(key)} is not a known key${suggest(key, LB_KEYS, `; valid keys: ${LB_KEYS.join(', ')}`)}`);
       continue;
     }
     if (typeof v !== 'string' || FORBIDDEN_CHARS.test(v)) {

@@ -37,10 +37,10 @@ function isSelf(h: Holder, me: Claimant): boolean {
  */
 export function ownershipFor<H extends Holder>(holders: readonly H[], me: Claimant): Ownership<H> | undefined {
   // A new claim is younger than every holder, even one whose creation time is unknown.
-  const mine = me.created === undefined ? '\uffff' : ageKey(me);
+  const mine = me.created === undefined ? undefined : ageKey(me);
   for (const h of holders) {
     if (isSelf(h, me)) continue;
-    if (ageKey(h) > mine) return undefined;
+    if (mine !== undefined && ageKey(h) > mine) return undefined;
     if (h.namespace === me.namespace) return { owner: h, verdict: 'same-namespace' };
     return { owner: h, verdict: h.shareWith.includes(me.namespace) ? 'shared' : 'foreign' };
   }

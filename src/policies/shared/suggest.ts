@@ -30,3 +30,20 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const c = closest(word, candidates);
   return c ? `; did you mean \`${c}\`?` : `; valid keys: ${candidates.join(', ')}`;
 }
+
+/**
+ * How many unknown keys get a "did you mean" (an edit distance against every
+ * valid key): a hostile Ingress may carry thousands of keys, and the work
+ * must stay linear in the request. Later keys get the message without it.
+ */
+export const MAX_SUGGESTIONS = 5;
+
+/** Hands out suggestions until the budget of one request is spent. */
+export function suggester(): (word: string, candidates: readonly string[], fallback: string) => string {
+  let left = MAX_SUGGESTIONS;
+  return (word, candidates, fallback) => {
+    if (left <= 0 || word.length > 100) return fallback;
+    left--;
+    return didYouMean(word, candidates);
+  };
+}
