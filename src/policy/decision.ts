@@ -5,10 +5,8 @@
  * patches computed separately), and each operation is tagged with the rule
  * whose write produced it.
  */
-import fastJsonPatch from 'fast-json-patch';
 import type { KubeObject } from '../admission/types.js';
-
-const { compare } = fastJsonPatch;
+import { diffWritten } from './diff.js';
 
 export interface Denial {
   rule: string;
@@ -69,17 +67,7 @@ class CappedList {
   }
 }
 
-/** Escapes one JSON-pointer segment (RFC 6901). */
-export function escapePointer(segment: string | number): string {
-  const s = String(segment);
-  // Fast path: almost no segment needs escaping, and this runs for every write.
-  if (!s.includes('~') && !s.includes('/')) return s;
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function pointer(segments: ReadonlyArray<string | number>): string {
-  return segments.length === 0 ? '' : '/' + segments.map(escapePointer).join('/');
-}
+export { escapePointer, pointer } from './pointer.js';
 
 interface Write {
   segments: ReadonlyArray<string | number>;
@@ -167,7 +155,7 @@ export class DecisionBuilder {
     const allowed = this.#denials.length === 0;
     let patch: TaggedPatchOp[] = [];
     if (allowed && this.#working !== undefined && this.#writes.length > 0) {
-      const ops = compare(this.#original ?? {}, this.#working);
+      const ops = diffWritten(this.#original ?? {}, this.#working, this.#writes.map((w) => w.segments));
       const ruleFor = this.#tagger();
       patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }) as TaggedPatchOp);
     }

@@ -66,3 +66,23 @@ describe('DecisionBuilder', () => {
     assert.deepEqual(toResponse('u', b.build()).warnings, ['[p.a] one', '[p.b] two']);
   });
 });
+
+describe('the patch is diffed only where policies wrote', () => {
+  it('applying it to the original always gives the working copy (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { applyPatch } = (await import('fast-json-patch')).default;
+    // Objects are walked by keys and lists only appended to (as policies do): lists live under "L" only.
+    const key = fc.constantFrom('a', 'b', 'c~', 'd/e');
+    const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.dictionary(key, fc.string(), { maxKeys: 2 }));
+    const set = fc.record({ kind: fc.constant('set'), path: fc.array(key, { minLength: 1, maxLength: 3 }), value });
+    const append = fc.record({ kind: fc.constant('append'), path: fc.array(key, { maxLength: 2 }).map((p) => [...p, 'L']), value });
+    const write = fc.oneof(set, append);
+    fc.assert(fc.property(fc.dictionary(key, fc.oneof(value, fc.dictionary(key, value, { maxKeys: 3 }))), fc.array(write, { maxLength: 6 }), (original, writes) => {
+      const b = new DecisionBuilder({ object: structuredClone(original) as never });
+      for (const w of writes) (w.kind === 'set' ? b.set('r', w.path, w.value) : b.append('r', w.path, w.value));
+      const d = b.build();
+      const patched = applyPatch(structuredClone(original), d.patch.map(({ rule: _r, ...op }) => op) as never, true).newDocument;
+      assert.deepEqual(JSON.parse(JSON.stringify(patched)), JSON.parse(JSON.stringify(d.mutated ?? original)));
+    }), { numRuns: 2000 });
+  });
+});
