@@ -10,9 +10,15 @@ const quantity = {
   pattern: '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$',
 } as const;
 
+/**
+ * Resource names as the API server spells them: an optional DNS-subdomain
+ * prefix and a qualified name, so `nvidia.com/gpu`, `hugepages-2Mi`,
+ * `ephemeral-storage`, `requests.nvidia.com/gpu` and `count/deployments.apps`
+ * are all accepted (the name part may hold capitals, as hugepages sizes do).
+ */
 const resourceList = {
   type: 'object',
-  propertyNames: { pattern: '^[a-z0-9]([-a-z0-9./]*[a-z0-9])?$' },
+  propertyNames: { pattern: '^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$' },
   additionalProperties: quantity,
 } as const;
 

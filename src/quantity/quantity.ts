@@ -86,3 +86,41 @@ export function formatRatio(q: Quantity): string {
   const scaled = (q.num * 1000n) / q.den;
   return (Number(scaled) / 1000).toString();
 }
+
+export function multiplyQuantity(a: Quantity, b: Quantity): Quantity {
+  return make(a.num * b.num, a.den * b.den);
+}
+
+export function minQuantity(a: Quantity, b: Quantity): Quantity {
+  return compareQuantity(a, b) <= 0 ? a : b;
+}
+
+export function maxQuantity(a: Quantity, b: Quantity): Quantity {
+  return compareQuantity(a, b) >= 0 ? a : b;
+}
+
+const NANO = 1_000_000_000n;
+
+/**
+ * A canonical quantity string for values we write into objects (a defaulted
+ * limit such as request × ratio). Rounded *down* to nano precision, the finest
+ * the API server keeps, so a limit computed as an upper bound never ends up
+ * above it. Whole numbers use the largest binary suffix that divides them
+ * exactly, from Mi up (memory reads as `768Mi`, a cpu count stays `1024`),
+ * fractions the largest of m/u/n.
+ */
+export function formatQuantity(q: Quantity): string {
+  const nanos = (q.num * NANO) / q.den - (q.num < 0n && (q.num * NANO) % q.den !== 0n ? 1n : 0n);
+  if (nanos % NANO === 0n) {
+    const whole = nanos / NANO;
+    if (whole === 0n) return '0';
+    for (const [suffix, exp] of Object.entries(BINARY).reverse()) {
+      const unit = 1024n ** BigInt(exp);
+      if (exp >= 2 && whole % unit === 0n) return `${whole / unit}${suffix}`;
+    }
+    return whole.toString();
+  }
+  if (nanos % 1_000_000n === 0n) return `${nanos / 1_000_000n}m`;
+  if (nanos % 1000n === 0n) return `${nanos / 1000n}u`;
+  return `${nanos}n`;
+}

@@ -9,6 +9,8 @@ type Obj = { metadata: { name: string; labels?: Record<string, string>; uid?: st
 // A trusted writer the API server lets an admin impersonate: how these tests cause drift past our own webhook.
 const GC = 'system:serviceaccount:kube-system:generic-garbage-collector';
 
+type PodObj = { metadata: { name: string; annotations?: Record<string, string> }; spec: { containers: Array<{ resources: { limits?: Record<string, string>; requests?: Record<string, string> } }> } };
+
 async function managed(e: E2E, ns: string): Promise<{ limitRange?: Obj; quotas: Obj[] }> {
   const lr = await e.json<{ items: Obj[] }>(['get', 'limitrange', '-n', ns, '-l', 'app.kubernetes.io/managed-by=harbormaster']);
   const rq = await e.json<{ items: Obj[] }>(['get', 'resourcequota', '-n', ns, '-l', 'app.kubernetes.io/managed-by=harbormaster']);
@@ -141,6 +143,49 @@ export function resourceDefaultsCases(get: () => E2E): void {
       assert.match(r.stderr, /\[resource-defaults\.best-effort-opt-out\]/);
     });
 
+    it('issue 11: a Deployment with only requests.cpu 1 (default limit 500m) runs Pods with limit = request, though LimitRanger defaulted first', async () => {
+      const e = get();
+      await e.namespace('rd-valid');
+      await waitFor('harbormaster-limits in rd-valid', async () => (await managed(e, 'rd-valid')).limitRange, 10_000);
+      await e.ok(['apply', '-n', 'rd-valid', '-f', '-'], { input: deployment('big-request', 'resources: { requests: { cpu: "1" } }', 1) });
+      const [p] = await waitFor('a pod of big-request', async () => {
+        const l = await e.json<{ items: PodObj[] }>(['get', 'pods', '-n', 'rd-valid', '-l', 'app=big-request']);
+        return l.items.length === 1 ? l.items : undefined;
+      }, 60_000);
+      assert.deepEqual(p?.spec.containers[0]?.resources, { limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '1', memory: '128Mi' } });
+      // LimitRanger ran before our webhook and set the 500m default; we fitted it.
+      assert.match(p?.metadata.annotations?.['kubernetes.io/limit-ranger'] ?? '', /cpu, memory limit for container app/);
+    });
+
+    it('issue 11: a Deployment whose request is above the profile max is refused at apply time', async () => {
+      const e = get();
+      const r = await e.k(['apply', '-n', 'rd-valid', '-f', '-'], { input: deployment('too-much', 'resources: { requests: { cpu: "5" } }', 1) });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\[resource-defaults\.container-limits\] spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu "5" exceeds the maximum 4 of profile "default"/);
+    });
+
+    it('issue 11: an in-place resize above the profile max is refused (Pending Pods may be resized)', async () => {
+      const e = get();
+      const resize = (ns: string, name: string, cpu: string) =>
+        e.k(['patch', 'pod', name, '-n', ns, '--subresource', 'resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'app', resources: { limits: { cpu } } }] } })]);
+      const [p] = (await e.json<{ items: PodObj[] }>(['get', 'pods', '-n', 'rd-valid', '-l', 'app=big-request'])).items;
+      const name = p?.metadata.name ?? '';
+      const within = await resize('rd-valid', name, '2');
+      assert.equal(within.code, 0, within.stderr);
+      // Here the API server's own LimitRanger answers first; either way the resize is refused.
+      const over = await resize('rd-valid', name, '5');
+      assert.notEqual(over.code, 0);
+      assert.match(over.stderr, /maximum cpu usage per Container is 4|resource-defaults\.container-limits/);
+      // Where the LimitRange has no Container bounds (best-effort namespaces), only this webhook stands in the way.
+      await e.namespace('rd-valid-be', { 'harbormaster.io/allow-best-effort': 'true' });
+      await e.ok(['apply', '-n', 'rd-valid-be', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: sized\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n      resources: { requests: { cpu: "1" } }\n' });
+      const mine = await resize('rd-valid-be', 'sized', '5');
+      assert.notEqual(mine.code, 0);
+      assert.match(mine.stderr, /\[resource-defaults\.container-limits\] spec\.containers\[0\]\.resources\.limits\.cpu "5" exceeds the maximum 4 of profile "default"/);
+      const got = await e.json<PodObj>(['get', 'pod', 'sized', '-n', 'rd-valid-be']);
+      assert.equal(got.spec.containers[0]?.resources.limits?.cpu, '1');
+    });
+
     it('makes no API writes while nothing changes', async () => {
       const e = get();
       await e.env.server.namespaceReconciler()?.idle();
@@ -151,13 +196,13 @@ export function resourceDefaultsCases(get: () => E2E): void {
   });
 }
 
-function deployment(name: string, resources: string): string {
+function deployment(name: string, resources: string, replicas = 2): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${name}
 spec:
-  replicas: 2
+  replicas: ${replicas}
   selector:
     matchLabels: { app: ${name} }
   template:

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { addQuantity, compareQuantity, parseQuantity } from '../../src/quantity/quantity.js';
+import { addQuantity, compareQuantity, formatQuantity, multiplyQuantity, parseQuantity } from '../../src/quantity/quantity.js';
 
 const q = (s: string | number) => {
   const v = parseQuantity(s);
@@ -32,5 +32,17 @@ describe('quantity', () => {
       const expected = Math.sign(a - b);
       return compareQuantity(q(`${a}m`), q(`${b / 1000}`)) === expected;
     }));
+  });
+
+  const formats: Array<[string, string]> = [['0.5', '500m'], ['1', '1'], ['2Gi', '2Gi'], ['1536Mi', '1536Mi'], ['1024', '1024'], ['1e3', '1000'], ['1.5', '1500m'], ['0.000001', '1u'], ['0', '0']];
+  for (const [a, b] of formats) it(`formats ${a} as ${b}`, () => assert.equal(formatQuantity(q(a)), b));
+
+  it('rounds a product down to nano precision, never above it', () => {
+    assert.equal(formatQuantity(multiplyQuantity(q('333m'), q('1.5'))), '499500u');
+    assert.equal(formatQuantity(multiplyQuantity(q('1n'), q('0.5'))), '0');
+  });
+
+  it('formats what parses back to the same value (property, whole nanos)', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 10n ** 18n }), (n) => compareQuantity(q(formatQuantity(q(`${n}n`))), q(`${n}n`)) === 0));
   });
 });

@@ -14,6 +14,7 @@ import type { QuotaProfile, ResourceList } from '../../config/types.js';
 import {
   BEST_EFFORT_QUOTA_NAME, LIMIT_RANGE_NAME, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NOT_BEST_EFFORT_QUOTA_NAME, QUOTA_NAME,
 } from './names.js';
+import { isOvercommittable } from './resources.js';
 
 export const PROFILE_LABEL = 'harbormaster.io/quota-profile';
 
@@ -30,16 +31,33 @@ function nonEmpty(list: ResourceList | undefined): list is ResourceList {
   return list !== undefined && Object.keys(list).length > 0;
 }
 
+/** The entries of `list` whose resource is in `keep`. */
+function only(list: ResourceList | undefined, keep: (r: string) => boolean): ResourceList {
+  return Object.fromEntries(Object.entries(list ?? {}).filter(([r]) => keep(r)));
+}
+
+/**
+ * The LimitRange carries only the resources the profile defaults (cpu,
+ * memory, ephemeral-storage with a `default`). The API server fills a
+ * Container item's missing `default` from `max` and `defaultRequest` from
+ * `min`, and LimitRanger refuses a Pod without a limit for every resource in
+ * a `max`: a `max: { nvidia.com/gpu: "2" }` there would give every container
+ * two GPUs or refuse every Pod without one. Bounds on the other resources are
+ * enforced by the validating webhook alone.
+ */
 function limitRange(namespace: string, profileName: string, profile: QuotaProfile, allowBestEffort: boolean): KubeObject {
   const limits: Array<Record<string, unknown>> = [];
   const c = profile.limits.container;
   if (!allowBestEffort) {
+    const defaulted = (r: string) => isOvercommittable(r) && c.default?.[r] !== undefined;
     const container: Record<string, unknown> = { type: 'Container' };
     for (const key of ['default', 'defaultRequest', 'min', 'max', 'maxLimitRequestRatio'] as const) {
-      if (nonEmpty(c[key])) container[key] = { ...c[key] };
+      const list = only(c[key], key === 'defaultRequest' ? isOvercommittable : defaulted);
+      if (nonEmpty(list)) container[key] = list;
     }
     limits.push(container);
-    if (nonEmpty(profile.limits.pod?.max)) limits.push({ type: 'Pod', max: { ...profile.limits.pod.max } });
+    const podMax = only(profile.limits.pod?.max, defaulted);
+    if (nonEmpty(podMax)) limits.push({ type: 'Pod', max: podMax });
   }
   const pvc = profile.limits.pvc;
   if (pvc && (nonEmpty(pvc.min) || nonEmpty(pvc.max))) {

@@ -1,18 +1,24 @@
 /**
- * The min/max/ratio checks of a LimitRange, done at admission time on Pods
- * and on workload templates so `kubectl apply` of a Deployment fails at once
- * instead of its ReplicaSet failing quietly later. Missing values are skipped:
- * defaults fill them when the Pod is created.
+ * The min/max/ratio checks of a LimitRange, done at admission time on Pods,
+ * on `pods/resize`, and on workload templates so `kubectl apply` of a
+ * Deployment fails at once instead of its ReplicaSet failing quietly later.
+ * Templates are judged as the Pods they will become: defaults.ts fills what
+ * the Pod will get before the checks run.
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { ResourceList } from '../../config/types.js';
-import { addQuantity, compareQuantity, divideQuantity, formatRatio, parseQuantity, type Quantity } from '../../quantity/quantity.js';
+import { compareQuantity, divideQuantity, formatRatio, parseQuantity, type Quantity } from '../../quantity/quantity.js';
 import { RULES } from './names.js';
-import { containersOf, fieldPath, rec, type PodSpecRef } from '../shared/podspec.js';
+import { containersOf, fieldPath, rec, type ContainerRef, type PodSpecRef } from '../shared/podspec.js';
 import type { ResolvedProfile } from './profile.js';
+import { defaultedSpec } from './defaults.js';
+import { checkPodMax } from './podmax.js';
+import { isOvercommittable, limitsSetByLimitRanger } from './resources.js';
 
-function parsedList(list: ResourceList | undefined): Map<string, { q: Quantity; text: string }> {
-  const out = new Map<string, { q: Quantity; text: string }>();
+type Bounds = Map<string, { q: Quantity; text: string }>;
+
+function parsedList(list: ResourceList | undefined): Bounds {
+  const out: Bounds = new Map();
   for (const [k, v] of Object.entries(list ?? {})) {
     const q = parseQuantity(v);
     if (q) out.set(k, { q, text: v });
@@ -24,76 +30,92 @@ function show(v: unknown): string {
   return JSON.stringify(typeof v === 'string' ? v.slice(0, 40) : v);
 }
 
-export function checkPodResources(args: { pod: PodSpecRef; resolved: ResolvedProfile; out: DecisionBuilder }): void {
-  const { pod, resolved, out } = args;
-  const c = resolved.profile.limits.container;
-  const min = parsedList(c.min);
-  const max = parsedList(c.max);
-  const ratio = parsedList(c.maxLimitRequestRatio);
-  const profile = `profile "${resolved.name}"`;
-  const sums = { limits: new Map<string, Quantity>(), requests: new Map<string, Quantity>() };
-  const initPeak = { limits: new Map<string, Quantity>(), requests: new Map<string, Quantity>() };
+interface Profile {
+  min: Bounds;
+  max: Bounds;
+  ratio: Bounds;
+  label: string;
+}
 
-  for (const ref of containersOf(pod)) {
-    const resources = rec(ref.container.resources);
-    const values = { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} };
-    for (const kind of ['limits', 'requests'] as const) {
-      for (const [r, raw] of Object.entries(values[kind])) {
-        // request <= limit always holds, so one message per bound is enough: max is judged on the
-        // limit (on the request only when no limit is set), min on the request (or the lone limit).
-        const other = kind === 'limits' ? values.requests[r] : values.limits[r];
-        const path = fieldPath([...ref.segments, 'resources', kind, r]);
-        const q = parseQuantity(raw);
-        if (!q) {
-          out.deny(RULES.limits, `${path} ${show(raw)} is not a quantity`);
-          continue;
-        }
-        const lo = min.get(r);
-        const judgeMin = kind === 'requests' || other === undefined;
-        const judgeMax = kind === 'limits' || other === undefined;
-        if (judgeMin && lo && compareQuantity(q, lo.q) < 0) {
-          out.deny(RULES.limits, `${path} ${show(raw)} is below the minimum ${lo.text} of ${profile}`);
-        }
-        const hi = max.get(r);
-        if (judgeMax && hi && compareQuantity(q, hi.q) > 0) {
-          out.deny(RULES.limits, `${path} ${show(raw)} exceeds the maximum ${hi.text} of ${profile}`);
-        }
-        // Sequential init containers run alone: the Pod needs the largest of them, not their sum.
-        const bucket = ref.sequentialInit ? initPeak[kind] : sums[kind];
-        const prev = bucket.get(r);
-        bucket.set(r, ref.sequentialInit ? (prev && compareQuantity(prev, q) >= 0 ? prev : q) : prev ? addQuantity(prev, q) : q);
-      }
+/**
+ * Extended resources and hugepages: the API server refuses a request without
+ * a limit or a request that differs from its limit, and nothing defaults
+ * them, so the message says what to write.
+ */
+function checkNonOvercommittable(ref: ContainerRef, values: { limits: Record<string, unknown>; requests: Record<string, unknown> }, out: DecisionBuilder): void {
+  for (const r of new Set([...Object.keys(values.limits), ...Object.keys(values.requests)])) {
+    if (isOvercommittable(r)) continue;
+    const limit = values.limits[r];
+    const request = values.requests[r];
+    const path = fieldPath([...ref.segments, 'resources']);
+    if (limit === undefined) {
+      out.deny(RULES.extendedResources, `${path}.limits.${r} is missing: ${r} cannot be overcommitted and is never defaulted; set limits.${r} equal to requests.${r} ${show(request)}`);
+      continue;
     }
-    for (const [r, max] of ratio) {
-      const limit = parseQuantity(values.limits[r]);
-      const request = parseQuantity(values.requests[r]);
-      if (!limit || !request) continue;
-      const actual = divideQuantity(limit, request);
-      if (!actual || compareQuantity(actual, max.q) > 0) {
-        out.deny(
-          RULES.limits,
-          `${fieldPath([...ref.segments, 'resources', 'limits', r])} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, ` +
-            `over the maxLimitRequestRatio ${max.text} of ${profile}`,
-        );
-      }
+    const lq = parseQuantity(limit);
+    const rq = parseQuantity(request);
+    if (request !== undefined && lq && rq && compareQuantity(lq, rq) !== 0) {
+      out.deny(RULES.extendedResources, `${path}.requests.${r} ${show(request)} differs from limits.${r} ${show(limit)}: ${r} cannot be overcommitted; set both to the same value`);
     }
   }
+}
 
-  const podMax = parsedList(resolved.profile.limits.pod?.max);
-  const overPodMax = new Set<string>();
+function checkContainer(ref: ContainerRef, p: Profile, out: DecisionBuilder): void {
+  const resources = rec(ref.container.resources);
+  const values = { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} };
+  const parsed = { limits: new Map<string, Quantity>(), requests: new Map<string, Quantity>() };
   for (const kind of ['limits', 'requests'] as const) {
-    for (const [r, hi] of podMax) {
-      if (overPodMax.has(r)) continue; // requests never exceed limits: one message per resource
-      const sum = sums[kind].get(r);
-      const peak = initPeak[kind].get(r);
-      const effective = sum && peak ? (compareQuantity(sum, peak) >= 0 ? sum : peak) : (sum ?? peak);
-      if (effective && compareQuantity(effective, hi.q) > 0) {
-        overPodMax.add(r);
-        out.deny(
-          RULES.podMax,
-          `${fieldPath(pod.path)}: the containers' ${kind}.${r} add up to ${formatRatio(effective)}, over the Pod maximum ${hi.text} of ${profile}`,
-        );
-      }
+    for (const [r, raw] of Object.entries(values[kind])) {
+      const q = parseQuantity(raw);
+      if (q) parsed[kind].set(r, q);
+      else out.deny(RULES.limits, `${fieldPath([...ref.segments, 'resources', kind, r])} ${show(raw)} is not a quantity`);
     }
   }
+  const at = (kind: 'limits' | 'requests', r: string): string => `${fieldPath([...ref.segments, 'resources', kind, r])} ${show(values[kind][r])}`;
+  for (const r of new Set([...parsed.limits.keys(), ...parsed.requests.keys()])) {
+    const limit = parsed.limits.get(r);
+    const request = parsed.requests.get(r);
+    // One message per bound: min is judged on the request (the lone limit when there is none),
+    // max on the limit, then on the request, which is checked too (issue 11: a request above max).
+    const lo = p.min.get(r);
+    const low = request ?? limit;
+    if (lo && low && compareQuantity(low, lo.q) < 0) {
+      out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
+    }
+    const hi = p.max.get(r);
+    if (hi && limit && compareQuantity(limit, hi.q) > 0) {
+      out.deny(RULES.limits, `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+    } else if (hi && request && compareQuantity(request, hi.q) > 0) {
+      out.deny(RULES.limits, `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+    }
+    const ratio = p.ratio.get(r);
+    if (!ratio || !limit || !request) continue;
+    const actual = divideQuantity(limit, request);
+    if (!actual || compareQuantity(actual, ratio.q) > 0) {
+      out.deny(
+        RULES.limits,
+        `${fieldPath([...ref.segments, 'resources', 'limits', r])} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, ` +
+          `over the maxLimitRequestRatio ${ratio.text} of ${p.label}`,
+      );
+    }
+  }
+  checkNonOvercommittable(ref, values, out);
+}
+
+export interface CheckInput {
+  pod: PodSpecRef;
+  resolved: ResolvedProfile;
+  out: DecisionBuilder;
+  /** Judge the Pod as defaulted (CREATE/UPDATE of Pods and templates); false for a resize, which sets values itself. */
+  applyDefaults: boolean;
+}
+
+export function checkPodResources({ pod, resolved, out, applyDefaults }: CheckInput): void {
+  const c = resolved.profile.limits.container;
+  const view: PodSpecRef = applyDefaults
+    ? { ...pod, spec: defaultedSpec(pod.spec, { container: c, profileName: resolved.name, limitRangerSet: limitsSetByLimitRanger(pod.annotations) }) }
+    : pod;
+  const p: Profile = { min: parsedList(c.min), max: parsedList(c.max), ratio: parsedList(c.maxLimitRequestRatio), label: `profile "${resolved.name}"` };
+  for (const ref of containersOf(view)) checkContainer(ref, p, out);
+  checkPodMax({ pod: view, resolved, out });
 }

@@ -2,55 +2,53 @@
  * `/mutate/resource-defaults`: fills missing requests/limits of every
  * container and initContainer of a Pod from the namespace's profile, with the
  * API server's LimitRanger semantics (a missing request with a limit set
- * becomes the limit). Skips Pods that opted out of defaults where the
- * namespace allows best-effort. Idempotent: a second call finds nothing
- * missing and changes nothing.
+ * becomes the limit), except that a defaulted limit is fitted to the request
+ * so the Pod is valid (defaults.ts says why). Skips Pods that opted out of
+ * defaults where the namespace allows best-effort, and never runs on
+ * `pods/resize` (a resize keeps what the user asked for; the validating
+ * policy judges it). Idempotent: a second call finds nothing missing and
+ * changes nothing.
  */
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { BEST_EFFORT, QOS_ANNOTATION, RULES } from './names.js';
-import { containersOf, findPodSpec, rec } from '../shared/podspec.js';
+import { containersOf, fieldPath, findPodSpec, rec } from '../shared/podspec.js';
 import { resolveProfile } from './profile.js';
+import { defaultContainer } from './defaults.js';
+import { limitsSetByLimitRanger } from './resources.js';
 
 function evaluate({ request, cluster, config }: PolicyInput, out: DecisionBuilder): void {
-  if (request.operation !== 'CREATE' || request.kind.kind !== 'Pod') return;
+  if (request.operation !== 'CREATE' || request.kind.kind !== 'Pod' || request.subResource) return;
   const pod = findPodSpec('Pod', request.object);
   if (!pod) return;
   const resolved = resolveProfile(request.namespace, cluster, config);
   if (!resolved) return;
   if (pod.annotations[QOS_ANNOTATION] === BEST_EFFORT && resolved.allowBestEffort) return;
 
-  const limits = resolved.profile.limits.container;
-  const defaultLimit = limits.default ?? {};
-  const defaultRequest = limits.defaultRequest ?? {};
-  const resourceNames = [...new Set([...Object.keys(defaultLimit), ...Object.keys(defaultRequest)])].sort();
+  const byLimitRanger = limitsSetByLimitRanger(pod.annotations);
+  const podLimits = rec(rec(pod.spec.resources)?.limits) ?? {};
   const changed: string[] = [];
-
+  const notes: string[] = [];
   for (const c of containersOf(pod)) {
     const resources = rec(c.container.resources);
-    const have = { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} };
     const base = [...c.segments, 'resources'];
-    const added: string[] = [];
-    for (const r of resourceNames) {
-      let limit = have.limits[r];
-      if (limit === undefined && defaultLimit[r] !== undefined) {
-        limit = defaultLimit[r];
-        out.set(RULES.containerDefaults, [...base, 'limits', r], limit);
-        added.push(`limits.${r}`);
-      }
-      if (have.requests[r] === undefined) {
-        // LimitRanger: an explicit limit without a request makes the request equal to it.
-        const request = have.limits[r] !== undefined ? have.limits[r] : (defaultRequest[r] ?? limit);
-        if (request !== undefined) {
-          out.set(RULES.containerDefaults, [...base, 'requests', r], request);
-          added.push(`requests.${r}`);
-        }
-      }
+    const result = defaultContainer({
+      have: { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} },
+      container: resolved.profile.limits.container,
+      limitRangerSet: byLimitRanger.get(c.name) ?? new Set(),
+      podLimits,
+      profileName: resolved.name,
+    });
+    for (const p of result.problems) out.deny(RULES.validDefaults, `${fieldPath(base)}.${p.message}`);
+    for (const w of result.writes) {
+      out.set(RULES.containerDefaults, [...base, w.kind, w.resource], w.value);
+      if (w.note) notes.push(`${c.name} ${w.note}`);
     }
-    if (added.length > 0) changed.push(c.name);
+    if (result.writes.length > 0) changed.push(c.name);
   }
   if (changed.length > 0) {
-    out.warn(RULES.containerDefaults, `profile "${resolved.name}" defaults set on ${changed.join(', ')}`);
+    const detail = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    out.warn(RULES.containerDefaults, `profile "${resolved.name}" defaults set on ${changed.join(', ')}${detail}`);
   }
   if (resolved.unknownName !== undefined) {
     out.warn(RULES.containerDefaults, `namespace profile "${resolved.unknownName}" unknown; used "default"`);
@@ -64,8 +62,15 @@ export const resourceDefaultsMutate: Policy = {
   rules: [
     {
       id: RULES.containerDefaults,
-      description: 'Sets missing requests/limits of containers and initContainers to the profile defaults (request = limit when only a limit is given).',
+      description: 'Sets missing requests/limits of containers and initContainers to the profile defaults (request = limit when only a limit is given); a defaulted limit is raised to the request, kept within maxLimitRequestRatio and the pod-level limit; extended resources and hugepages are never defaulted.',
       action: 'mutate',
+      kinds: ['Pod'],
+      operations: ['CREATE'],
+    },
+    {
+      id: RULES.validDefaults,
+      description: 'A container with a request but no limit is denied when no valid limit exists (the request is above the profile max or the pod-level limit), saying what to set.',
+      action: 'deny',
       kinds: ['Pod'],
       operations: ['CREATE'],
     },
@@ -74,7 +79,7 @@ export const resourceDefaultsMutate: Policy = {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'], scope: 'Namespaced' }],
     failurePolicy: 'Ignore',
     failurePolicyReason:
-      'Fail-open: the namespace LimitRange applies the same defaults in the API server itself, so an outage of the webhook loses nothing but the warning.',
+      'Fail-open: the namespace LimitRange applies the same defaults in the API server itself, so an outage loses the warning and the fitting of a default limit below the request (the API server then refuses that Pod with its own message; the fail-closed validating webhook refuses Pods anyway when the server is down).',
     namespaced: true,
   },
   evaluate,

@@ -21,6 +21,8 @@ export const MANAGED_OBJECT_NAMES: Readonly<Record<string, readonly string[]>> =
 
 export const RULES = {
   containerDefaults: 'resource-defaults.container-defaults',
+  validDefaults: 'resource-defaults.valid-defaults',
+  extendedResources: 'resource-defaults.extended-resources',
   limits: 'resource-defaults.container-limits',
   podMax: 'resource-defaults.pod-max',
   bestEffortOptOut: 'resource-defaults.best-effort-opt-out',

@@ -1,8 +1,10 @@
 /**
- * `/validate/resource-defaults`: checks Pods and the pod templates of
- * workloads against the profile's min/max/ratio at `kubectl apply` time, the
- * best-effort opt-out, profile names on Namespaces, and protects the managed
- * LimitRange/ResourceQuota from anyone but trusted writers.
+ * `/validate/resource-defaults`: checks Pods, in-place resizes
+ * (`pods/resize`) and the pod templates of workloads (ReplicationControllers
+ * and PodTemplates included) against the profile's min/max/ratio at
+ * `kubectl apply` time, the best-effort opt-out, profile names on
+ * Namespaces, and protects the managed LimitRange/ResourceQuota from anyone
+ * but trusted writers.
  */
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
@@ -40,6 +42,9 @@ function checkManagedObject({ request, config }: PolicyInput, out: DecisionBuild
 function checkWorkload(input: PolicyInput, out: DecisionBuilder): void {
   const { request, cluster, config } = input;
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return;
+  // The webhook is registered for pods/resize and for no other subresource; be explicit anyway.
+  const resize = request.subResource === 'resize';
+  if (request.subResource && !resize) return;
   const pod = findPodSpec(request.kind.kind, request.object);
   if (!pod) return;
   const resolved = resolveProfile(request.namespace, cluster, config);
@@ -53,7 +58,8 @@ function checkWorkload(input: PolicyInput, out: DecisionBuilder): void {
         'it needs harbormaster.io/allow-best-effort: "true", set by the platform',
     );
   }
-  checkPodResources({ pod, resolved, out });
+  // A best-effort Pod where allowed gets no defaults, so it is judged as written.
+  checkPodResources({ pod, resolved, out, applyDefaults: !resize && !(optsOut && resolved.allowBestEffort) });
 }
 
 function evaluate(input: PolicyInput, out: DecisionBuilder): void {
@@ -63,7 +69,10 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   else if (WORKLOAD_KINDS.includes(kind)) checkWorkload(input, out);
 }
 
-const workloads = ['Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob'];
+const workloads = [
+  'Pod', 'Pod (pods/resize)', 'ReplicationController', 'PodTemplate',
+  'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
+];
 
 export const resourceDefaultsValidate: Policy = {
   name: 'resource-defaults',
@@ -72,14 +81,21 @@ export const resourceDefaultsValidate: Policy = {
   rules: [
     {
       id: RULES.limits,
-      description: 'Each container request/limit must lie within the profile min/max, and limit/request within maxLimitRequestRatio.',
+      description: 'Each container request and limit (as defaulted, and as resized) must lie within the profile min/max, and limit/request within maxLimitRequestRatio.',
       action: 'deny',
       kinds: workloads,
       operations: ['CREATE', 'UPDATE'],
     },
     {
       id: RULES.podMax,
-      description: 'The sum over a Pod\'s containers must not exceed the profile\'s Pod max.',
+      description: 'The Pod total (containers summed as LimitRanger does, or the pod-level spec.resources where set) must not exceed the profile\'s Pod max.',
+      action: 'deny',
+      kinds: workloads,
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.extendedResources,
+      description: 'Extended resources (e.g. nvidia.com/gpu) and hugepages cannot be overcommitted and are never defaulted: a request needs a limit equal to it.',
       action: 'deny',
       kinds: workloads,
       operations: ['CREATE', 'UPDATE'],
@@ -108,7 +124,7 @@ export const resourceDefaultsValidate: Policy = {
   ],
   webhook: {
     rules: [
-      { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
+      { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/resize', 'replicationcontrollers', 'podtemplates'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
       {
         apiGroups: ['apps'],
         apiVersions: ['v1'],

@@ -17,6 +17,9 @@ const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
   StatefulSet: ['spec', 'template', 'spec'],
   DaemonSet: ['spec', 'template', 'spec'],
   ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  // A PodTemplate is a template without a controller; other objects (and people) copy it into Pods.
+  PodTemplate: ['template', 'spec'],
   Job: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
