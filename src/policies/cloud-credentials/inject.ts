@@ -8,7 +8,7 @@
  * ours already is left alone (re-invocation adds nothing), anything else in
  * our place denies the Pod (see plan.ts).
  */
-import type { DecisionBuilder } from '../../policy/decision.js';
+import { get, type DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import { containersOf, findPodSpec } from '../shared/podspec.js';
 import { INCLUDE_SIDECARS_ANNOTATION, MAX_REFERENCES, POD_INJECT_ANNOTATION, RULES, SA_SECRET_ANNOTATION, SKIP_CONTAINERS_ANNOTATION } from './names.js';
@@ -40,8 +40,11 @@ function evaluateWith(platformSidecars: ReadonlySet<string>): Policy['evaluate']
     const collisions = plans.flatMap((p) => p.collisions);
     if (collisions.length > 0) return denyCollisions(out, collisions);
     // Planned against the request, written to the working copy: writes only append, so the
-    // container paths of the plan stay valid.
-    for (const w of plans.flatMap((p) => p.writes)) out.append(RULES.inject, w.segments, w.value);
+    // container paths of the plan stay valid. A missing array is written whole, in one write.
+    for (const w of plans.flatMap((p) => p.writes)) {
+      if (Array.isArray(get(out.working, w.segments))) for (const v of w.values) out.append(RULES.inject, w.segments, v);
+      else out.set(RULES.inject, w.segments, w.values);
+    }
   };
 }
 

@@ -16,16 +16,10 @@ import type { DecisionBuilder } from '../../policy/decision.js';
 import type { ContainerRef } from '../shared/podspec.js';
 import { shown } from '../shared/values.js';
 import { INCLUDE_SIDECARS_ANNOTATION, RULES, SKIP_CONTAINERS_ANNOTATION } from './names.js';
-import { entries } from './references.js';
+import { forEachEntry } from './references.js';
 
 /** How many offending names one warning quotes before counting the rest. */
 const SHOWN_NAMES = 5;
-
-/** `"a", "b" and 12 more`: a bounded rendering of tenant-supplied names. */
-export function someOf(names: readonly string[]): string {
-  const head = names.slice(0, SHOWN_NAMES).map(shown).join(', ');
-  return names.length > SHOWN_NAMES ? `${head} and ${names.length - SHOWN_NAMES} more` : head;
-}
 
 export interface TargetOptions {
   containers: readonly ContainerRef[];
@@ -35,21 +29,44 @@ export interface TargetOptions {
   out: DecisionBuilder;
 }
 
-export function selectTargets({ containers, annotations, platformSidecars, out }: TargetOptions): ContainerRef[] {
-  const skip = entries(annotations?.[SKIP_CONTAINERS_ANNOTATION]);
-  const include = entries(annotations?.[INCLUDE_SIDECARS_ANNOTATION]);
-  const present = new Set(containers.map((c) => c.name));
+/**
+ * The entries of a list that name a member of `names` (at most `names.size`
+ * of them), and a bounded sample of the others with their count. Only the
+ * small set is built: membership is checked against `names`.
+ */
+function split(value: string | undefined, names: ReadonlySet<string>): { hits: Set<string>; misses: string[]; missCount: number } {
+  const hits = new Set<string>();
+  const misses: string[] = [];
+  let missCount = 0;
+  forEachEntry(value, (e) => {
+    if (names.has(e)) hits.add(e);
+    else {
+      missCount++;
+      if (misses.length < SHOWN_NAMES && !misses.includes(e)) misses.push(e);
+    }
+  });
+  return { hits, misses, missCount };
+}
 
-  const absent = [...skip].filter((n) => !present.has(n));
-  if (absent.length === 1) {
-    out.warn(RULES.skipContainers, `skip-containers names ${someOf(absent)}, which is not a container of this Pod`);
-  } else if (absent.length > 1) {
-    out.warn(RULES.skipContainers, `skip-containers names ${someOf(absent)}, which are not containers of this Pod; remove them`);
+/** `"a", "b" and 12 more`: a bounded rendering of tenant-supplied names. */
+function some(sample: readonly string[], count: number): string {
+  const head = sample.map(shown).join(', ');
+  return count > sample.length ? `${head} and ${count - sample.length} more` : head;
+}
+
+export function selectTargets({ containers, annotations, platformSidecars, out }: TargetOptions): ContainerRef[] {
+  const present = new Set(containers.map((c) => c.name));
+  const skip = split(annotations?.[SKIP_CONTAINERS_ANNOTATION], present);
+  const include = split(annotations?.[INCLUDE_SIDECARS_ANNOTATION], platformSidecars);
+
+  if (skip.missCount === 1) {
+    out.warn(RULES.skipContainers, `skip-containers names ${some(skip.misses, 1)}, which is not a container of this Pod`);
+  } else if (skip.missCount > 1) {
+    out.warn(RULES.skipContainers, `skip-containers names ${some(skip.misses, skip.missCount)}, which are not containers of this Pod; remove them`);
   }
-  const notSidecars = [...include].filter((n) => !platformSidecars.has(n));
-  if (notSidecars.length > 0) {
+  if (include.missCount > 0) {
     const known = platformSidecars.size > 0 ? [...platformSidecars].sort().join(', ') : 'none are offered';
-    out.warn(RULES.includeSidecars, `include-sidecars names ${someOf(notSidecars)}, which ${notSidecars.length === 1 ? 'is not a platform sidecar' : 'are not platform sidecars'} (${known}); the Pod's own containers get credentials anyway unless listed in ${SKIP_CONTAINERS_ANNOTATION}`);
+    out.warn(RULES.includeSidecars, `include-sidecars names ${some(include.misses, include.missCount)}, which ${include.missCount === 1 ? 'is not a platform sidecar' : 'are not platform sidecars'} (${known}); the Pod's own containers get credentials anyway unless listed in ${SKIP_CONTAINERS_ANNOTATION}`);
   }
-  return containers.filter((c) => !skip.has(c.name) && (!platformSidecars.has(c.name) || include.has(c.name)));
+  return containers.filter((c) => !skip.hits.has(c.name) && (!platformSidecars.has(c.name) || include.hits.has(c.name)));
 }
