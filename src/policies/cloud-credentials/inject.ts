@@ -24,7 +24,7 @@ const SHOWN_COLLISIONS = 10;
 function denyCollisions(out: DecisionBuilder, collisions: readonly string[]): void {
   for (const c of collisions.slice(0, SHOWN_COLLISIONS)) out.deny(RULES.collision, c);
   const rest = collisions.length - SHOWN_COLLISIONS;
-  if (rest > 0) out.deny(RULES.collision, `… and ${rest} more fields that collide with the injected credentials the same way`);
+  if (rest > 0) out.deny(RULES.collision, `… and ${rest} more fields that collide with the injected credentials; rename, move or remove them as above`);
 }
 
 function evaluateWith(platformSidecars: ReadonlySet<string>): Policy['evaluate'] {

@@ -9,8 +9,8 @@
  * a sidecar (it just loses the credentials, until listed in
  * include-sidecars), and cannot make a real sidecar unrecognised: the names
  * come from the platform's catalog, and addon-sidecars always injects under
- * that name. Sets throughout: a hostile list of 30,000 names against 3,000
- * containers costs one pass over each.
+ * that name. Each list is scanned once against a set of at most the Pod's
+ * container names: 30,000 names against 3,000 containers cost one pass each.
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { ContainerRef } from '../shared/podspec.js';
