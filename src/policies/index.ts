@@ -6,10 +6,10 @@ import type { Policy } from '../policy/types.js';
 import { loadCatalog, type Addon } from '../addons/catalog.js';
 import { ADDONS_DIR } from '../paths.js';
 import { addonsValidatePolicy } from './addons/validate.js';
-import { addonSidecarsPolicy } from './addon-sidecars/inject.js';
+import { addonSidecarsPolicy, platformSidecarNames } from './addon-sidecars/inject.js';
 import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
 import { resourceDefaultsValidate } from './resource-defaults/validate.js';
-import { cloudCredentialsInject } from './cloud-credentials/inject.js';
+import { cloudCredentialsInjectPolicy } from './cloud-credentials/inject.js';
 import { cloudCredentialsValidate } from './cloud-credentials/validate.js';
 import { ingressValidate } from './ingress/validate.js';
 import { loadBalancerValidate } from './loadbalancer/validate.js';
@@ -26,7 +26,7 @@ export function defaultCatalog(): Addon[] {
 export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): Policy[] {
   return [
     resourceDefaultsMutate,
-    cloudCredentialsInject,
+    cloudCredentialsInjectPolicy({ platformSidecars: platformSidecarNames(catalog) }),
     addonSidecarsPolicy(catalog),
     tenancyValidate,
     resourceDefaultsValidate,

@@ -35,18 +35,22 @@ export function sidecarCases(get: () => E2E): void {
       assert.ok(got.spec.containers[0]?.volumeMounts?.some((m) => m.mountPath === '/var/log/app'));
 
       // Offline review and the API server agree, reinvocation included: cloud-credentials runs
-      // again after addon-sidecars added fluent-bit, so the sidecar gets the credential too.
+      // again after addon-sidecars added fluent-bit, and leaves the platform sidecar without the
+      // tenant's credential (the Pod did not name it in credentials.harbormaster.io/include-sidecars).
       const trainer = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer-logs', namespace: 'cc-ml', annotations: { 'sidecars.harbormaster.io/inject': 'fluent-bit' } }, spec: { serviceAccountName: 'trainer', containers: [{ name: 'train', image: 'python:3.12' }] } };
       await e.ok(['apply', '-f', '-'], { input: JSON.stringify(trainer) });
-      const live = await e.json<{ spec: { initContainers: Array<{ name: string; env?: Array<{ name: string }> }> } }>(['get', 'pod', 'trainer-logs', '-n', 'cc-ml']);
+      type Env = { name: string; env?: Array<{ name: string }> };
+      const live = await e.json<{ spec: { initContainers: Env[]; containers: Env[] } }>(['get', 'pod', 'trainer-logs', '-n', 'cc-ml']);
       const registry = new PolicyRegistry(builtinPolicies());
       const loaded = loadConfigFile(e.policyFile);
       assert.ok(loaded.ok);
       const offline = reviewObject(trainer, { registry, cluster: e.env.server.store, config: loaded.config, operation: 'CREATE', namespace: 'cc-ml' });
       const offlinePod = fastJsonPatch.applyPatch(structuredClone(trainer), offline.patch.map(({ rule: _r, ...op }) => op) as fastJsonPatch.Operation[]).newDocument as unknown as typeof live;
-      const envOf = (p: typeof live) => p.spec.initContainers.find((c) => c.name === 'fluent-bit')?.env?.map((v) => v.name);
-      assert.deepEqual(envOf(live), ['GOOGLE_APPLICATION_CREDENTIALS']);
-      assert.deepEqual(envOf(offlinePod), envOf(live));
+      const envOf = (p: typeof live, name: string) => [...p.spec.initContainers, ...p.spec.containers].find((c) => c.name === name)?.env?.map((v) => v.name);
+      assert.equal(live.spec.initContainers.find((c) => c.name === 'fluent-bit')?.name, 'fluent-bit');
+      assert.deepEqual(envOf(live, 'fluent-bit'), undefined);
+      assert.deepEqual(envOf(live, 'train'), ['GOOGLE_APPLICATION_CREDENTIALS']);
+      for (const name of ['fluent-bit', 'train']) assert.deepEqual(envOf(offlinePod, name), envOf(live, name), name);
 
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/efk=disabled', '--overwrite']);
       await waitFor('efk disabled in the cache', async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'disabled', 10_000);

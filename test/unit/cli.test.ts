@@ -137,8 +137,11 @@ describe('harbormaster CLI', () => {
     assert.equal(r.code, 1, r.stderr);
     const [pod, ingress, svc] = JSON.parse(r.stdout).results as Array<{ allowed: boolean; denials: Array<{ rule: string }>; patch: Array<{ path: string; rule: string; value?: unknown }> }>;
     assert.equal(pod?.allowed, true);
-    // fluent-bit is added by addon-sidecars after cloud-credentials ran; the reinvocation gives it the credential too.
-    assert.ok(pod?.patch.some((p) => p.path === '/spec/initContainers/0/env' && p.rule === 'cloud-credentials.inject'));
+    // fluent-bit is added by addon-sidecars after cloud-credentials ran; the reinvocation leaves the platform
+    // sidecar without the tenant's credential (no include-sidecars), while the Pod's own container has it.
+    assert.ok(pod?.patch.some((p) => p.path === '/spec/containers/0/env' && p.rule === 'cloud-credentials.inject'));
+    assert.ok(pod?.patch.some((p) => p.path === '/spec/initContainers' && p.rule === 'addon-sidecars.inject'));
+    assert.ok(!pod?.patch.some((p) => p.path.startsWith('/spec/initContainers') && p.rule.startsWith('cloud-credentials.')));
     assert.deepEqual(ingress?.denials.map((d) => d.rule), ['ingress.nginx-risk', 'ingress.host-unique']);
     assert.deepEqual(svc?.denials.map((d) => d.rule), ['loadbalancer.known-keys', 'loadbalancer.vip-pool']);
   });

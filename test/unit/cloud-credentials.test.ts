@@ -6,7 +6,7 @@ import type { KubeObject } from '../../src/admission/types.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
-import { cloudCredentialsInject, gcpVolumeName } from '../../src/policies/cloud-credentials/inject.js';
+import { cloudCredentialsInjectPolicy, gcpVolumeName } from '../../src/policies/cloud-credentials/inject.js';
 import { cloudCredentialsValidate } from '../../src/policies/cloud-credentials/validate.js';
 import { admissionRequest, podObject } from '../support/review.js';
 import { awsSecret, awsValues, gcpKey, gcpSecret, rsaPem } from '../support/credentials.js';
@@ -95,6 +95,8 @@ const state = [
 ] as KubeObject[];
 const cluster = storeFromObjects(state);
 
+const cloudCredentialsInject = cloudCredentialsInjectPolicy({ platformSidecars: ['fluent-bit'] });
+
 function inject(pod: KubeObject) {
   return evaluate({ policy: cloudCredentialsInject, request: admissionRequest(pod, { namespace: 'ml' }), cluster, config });
 }
@@ -137,11 +139,12 @@ describe('cloud-credentials: injection', () => {
     assert.match(d.warnings[0]?.message ?? '', /"ghost", which is not a container/);
   });
 
-  it('never overwrites what the user set', () => {
-    const pod = podObject('p', [{ name: 'app', image: 'x', env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/mine.json' }], volumeMounts: [{ name: 'own', mountPath: '/var/run/secrets/harbormaster.io/gcp/gcp' }] }], { annotations: { 'credentials.harbormaster.io/inject': 'gcp' } });
-    const c = specOf(inject(pod)).containers[0];
-    assert.deepEqual(c?.env, [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/mine.json' }]);
-    assert.deepEqual(c?.volumeMounts, [{ name: 'own', mountPath: '/var/run/secrets/harbormaster.io/gcp/gcp' }]);
+  it('never overwrites what the user set: a different value in our place is denied, not redirected (collision cases in cloud-credentials-collisions.test.ts)', () => {
+    const pod = podObject('p', [{ name: 'app', image: 'x', env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/mine.json' }] }], { annotations: { 'credentials.harbormaster.io/inject': 'gcp' } });
+    const d = inject(pod);
+    assert.equal(d.allowed, false);
+    assert.deepEqual(d.patch, []);
+    assert.equal(d.denials[0]?.rule, 'cloud-credentials.collision');
   });
 
   it('re-invocation adds nothing twice', () => {

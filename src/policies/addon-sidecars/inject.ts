@@ -71,6 +71,15 @@ function injectOne(input: PolicyInput, out: DecisionBuilder, sidecar: SidecarSpe
   }
 }
 
+/**
+ * The names of the containers this policy injects: the catalog's sidecars
+ * that bring a container. Every one is added under exactly this name, which
+ * is how other policies (cloud-credentials) recognise a platform sidecar.
+ */
+export function platformSidecarNames(catalog: readonly Addon[]): string[] {
+  return catalog.flatMap((a) => a.sidecars).filter((s) => s.container !== undefined).map((s) => s.name);
+}
+
 export function addonSidecarsPolicy(catalog: readonly Addon[]): Policy {
   const offered = new Map<string, { addon: Addon; sidecar: SidecarSpec }>();
   for (const addon of catalog) for (const sidecar of addon.sidecars) offered.set(sidecar.name, { addon, sidecar });
