@@ -155,8 +155,9 @@ export class DecisionBuilder {
     const allowed = this.#denials.length === 0;
     let patch: TaggedPatchOp[] = [];
     if (allowed && this.#working !== undefined && this.#writes.length > 0) {
-      const ops = diffWritten(this.#original ?? {}, this.#working, this.#writes.map((w) => w.segments));
-      const ruleFor = this.#tagger();
+      const trie = this.#trie();
+      const ops = diffWritten(this.#original ?? {}, this.#working, writtenRoots(trie));
+      const ruleFor = this.#tagger(trie);
       patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }) as TaggedPatchOp);
     }
     return {
@@ -174,7 +175,23 @@ export class DecisionBuilder {
    * `resources` object added), the first write below it. A trie of the
    * written paths keeps this O(depth) per op.
    */
-  #tagger(): (path: string) => string {
+  #tagger(root: TagNode): (path: string) => string {
+    const fallback = this.#writes[0]?.rule ?? 'unknown';
+    return (path) => {
+      let node: TagNode | undefined = root;
+      let covering: string | undefined;
+      for (const raw of path.split('/').slice(1)) {
+        const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
+        node = node.children?.get(seg);
+        if (!node) break;
+        if (node.rule !== undefined) covering = node.rule;
+      }
+      return covering ?? node?.firstBelow ?? fallback;
+    };
+  }
+
+  /** The written paths as a trie: the rule written at a node, and the first rule written below it. */
+  #trie(): TagNode {
     const root: TagNode = {};
     for (const w of this.#writes) {
       let node = root;
@@ -191,19 +208,22 @@ export class DecisionBuilder {
       }
       node.rule = w.rule;
     }
-    const fallback = this.#writes[0]?.rule ?? 'unknown';
-    return (path) => {
-      let node: TagNode | undefined = root;
-      let covering: string | undefined;
-      for (const raw of path.split('/').slice(1)) {
-        const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
-        node = node.children?.get(seg);
-        if (!node) break;
-        if (node.rule !== undefined) covering = node.rule;
-      }
-      return covering ?? node?.firstBelow ?? fallback;
-    };
+    return root;
   }
+}
+
+/** The written paths no other written path contains, in first-write order: where the diff looks. */
+function writtenRoots(root: TagNode): string[][] {
+  const out: string[][] = [];
+  const walk = (node: TagNode, path: string[]): void => {
+    if (node.rule !== undefined && path.length > 0) {
+      out.push(path);
+      return;
+    }
+    for (const [k, c] of node.children ?? []) walk(c, [...path, k]);
+  };
+  walk(root, []);
+  return out;
 }
 
 /** Reads the value at `segments`, or undefined. */

@@ -29,46 +29,25 @@ function child(node: unknown, key: string | number): unknown {
 
 const isObj = (v: unknown): v is object => v !== null && typeof v === 'object';
 
-/** Every prefix of a path as pointer text, shortest first (`/a`, `/a/b`, …). */
-function prefixes(segments: Segments): string[] {
-  const out: string[] = [];
-  let p = '';
-  for (const s of segments) out.push((p += `/${escapePointer(s)}`));
-  return out;
-}
-
-/** The written paths that no other written path contains, in first-write order. */
-function roots(writes: readonly Segments[]): Segments[] {
-  const all = writes.map(prefixes);
-  const written = new Set(all.map((p) => p[p.length - 1] ?? ''));
-  const out: Segments[] = [];
-  const seen = new Set<string>();
-  writes.forEach((w, i) => {
-    const p = all[i]!;
-    const own = p[p.length - 1] ?? '';
-    if (seen.has(own) || p.slice(0, -1).some((a) => written.has(a))) return;
-    seen.add(own);
-    out.push(w);
-  });
-  return out;
-}
-
-/** RFC 6902 operations turning `original` into `working`, looking only under the written paths. */
-export function diffWritten(original: unknown, working: unknown, writes: readonly Segments[]): PlainOp[] {
+/**
+ * RFC 6902 operations turning `original` into `working`, looking only under
+ * `roots`: the written paths that no other written path contains, in
+ * first-write order (so appended list items are added in order).
+ */
+export function diffWritten(original: unknown, working: unknown, roots: readonly Segments[]): PlainOp[] {
   const ops: PlainOp[] = [];
+  /** Missing levels already added whole: two roots under one new object add it once. */
   const added = new Set<string>();
-  for (const root of roots(writes)) {
+  for (const root of roots) {
     // Walk down while the original has the path; the first missing level is added whole.
     let o: unknown = original;
     let w: unknown = working;
     let path = '';
     let missing = false;
-    let depth = 0;
     for (const seg of root) {
       // The original holds a scalar where the write went deeper: the whole level was replaced.
       if (!isObj(o)) break;
       path += `/${escapePointer(seg)}`;
-      depth++;
       w = isObj(w) ? child(w, seg) : undefined;
       if (!has(o, seg)) {
         missing = true;
@@ -77,7 +56,7 @@ export function diffWritten(original: unknown, working: unknown, writes: readonl
       o = child(o, seg);
     }
     if (missing) {
-      if (prefixes(root.slice(0, depth)).some((a) => added.has(a))) continue;
+      if (added.has(path)) continue;
       added.add(path);
       if (w !== undefined) ops.push({ op: 'add', path, value: w });
       continue;
