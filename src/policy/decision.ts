@@ -180,11 +180,17 @@ export class DecisionBuilder {
     return (path) => {
       let node: TagNode | undefined = root;
       let covering: string | undefined;
-      for (const raw of path.split('/').slice(1)) {
+      // Walk the pointer segment by segment without splitting it: this runs once per patch op.
+      for (let start = 1; start <= path.length && node; ) {
+        let end = path.indexOf('/', start);
+        if (end < 0) end = path.length;
+        const raw = path.slice(start, end);
         const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
-        node = node.children?.get(seg);
-        if (!node) break;
+        const next: TagNode | undefined = node.children?.get(seg);
+        if (!next) return covering ?? fallback;
+        node = next;
         if (node.rule !== undefined) covering = node.rule;
+        start = end + 1;
       }
       return covering ?? node?.firstBelow ?? fallback;
     };
@@ -215,14 +221,20 @@ export class DecisionBuilder {
 /** The written paths no other written path contains, in first-write order: where the diff looks. */
 function writtenRoots(root: TagNode): string[][] {
   const out: string[][] = [];
-  const walk = (node: TagNode, path: string[]): void => {
+  const path: string[] = [];
+  const walk = (node: TagNode): void => {
     if (node.rule !== undefined && path.length > 0) {
-      out.push(path);
+      out.push(path.slice());
       return;
     }
-    for (const [k, c] of node.children ?? []) walk(c, [...path, k]);
+    if (!node.children) return;
+    for (const [k, c] of node.children) {
+      path.push(k);
+      walk(c);
+      path.pop();
+    }
   };
-  walk(root, []);
+  walk(root);
   return out;
 }
 

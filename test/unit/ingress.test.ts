@@ -111,6 +111,10 @@ const cases: Array<{ name: string; obj: KubeObject; namespace?: string; cfg?: ty
   { name: '*.a.com and a.com are different hosts', obj: ing('a', { rules: [{ host: 'apps.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }] }), deny: [] },
   { name: 'the same namespace may share a host', obj: ing('other', { rules: [{ host: 'mine.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }] }), deny: [] },
   { name: 'the owner updating itself', namespace: 'team-b', operation: 'UPDATE', obj: ing('shop', { rules: [{ host: 'shop.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }] }), deny: [] },
+  // size (bounded work): checked first and alone
+  { name: 'more than 1,000 rules', obj: ing('a', { rules: Array.from({ length: 1001 }, (_, i) => ({ host: `h${i}.example.org`, paths: [{ path: '/', pathType: 'Prefix' }] })) }), deny: [/\[?spec\.rules has 1001 entries \(at most 1000\); split the Ingress into several/] },
+  { name: 'more than 5,000 paths in all', obj: ing('a', { rules: [{ host: 'big.example.org', paths: Array.from({ length: 5001 }, (_, i) => ({ path: `/p${i}`, pathType: 'Prefix' })) }] }), deny: [/paths has 5001 entries in all \(at most 5000\)/] },
+  { name: '1,000 rules is fine', obj: ing('a', { rules: Array.from({ length: 1000 }, (_, i) => ({ host: `h${i}.example.org`, paths: [{ path: '/', pathType: 'Prefix' }] })) }), deny: [] },
   // tls and pathType
   { name: 'TLS secret in the namespace, hosts covered', obj: ing('a', { tls: [{ hosts: ['app.example.com'], secretName: 'shop-tls' }] }), deny: [], warn: [] },
   { name: 'TLS secret missing', obj: ing('a', { tls: [{ hosts: ['app.example.com'], secretName: 'nope' }] }), deny: [/spec\.tls\[0\]\.secretName "nope" is not a kubernetes\.io\/tls Secret in namespace team-a/] },

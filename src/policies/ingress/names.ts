@@ -6,6 +6,7 @@ export const RISK_NAMESPACE_ANNOTATION = 'harbormaster.io/ingress-risk';
 export const HM_KEYS = ['static-vip', 'allow-http', 'ssl-redirect', 'min-replicas', 'max-replicas', 'target-cpu-utilization'] as const;
 
 export const RULES = {
+  size: 'ingress.size',
   className: 'ingress.class',
   knownKeys: 'ingress.known-keys',
   controllerValues: 'ingress.controller-annotations',

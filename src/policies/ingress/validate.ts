@@ -10,6 +10,7 @@ import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
 import { hostProblem } from './hosts.js';
 import { checkIngressOwnership } from './ownership.js';
+import { checkSize, MAX_PATHS, MAX_RULES } from './size.js';
 import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
 import { checkPaths } from './paths.js';
@@ -81,6 +82,7 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const { request, cluster, config } = input;
   if (request.kind.kind !== 'Ingress' || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return;
   const spec = rec(request.object?.spec) ?? {};
+  if (!checkSize(spec, out)) return;
   checkClass(input, spec, out);
   checkIngressAnnotations({
     annotations: request.object?.metadata?.annotations ?? {},
@@ -102,6 +104,7 @@ export const ingressValidate: Policy = {
   type: 'validate',
   description: 'Validates Ingresses for the platform ingress controller: class, annotations, host ownership, TLS.',
   rules: [
+    { id: RULES.size, description: `At most ${MAX_RULES} rules and ${MAX_PATHS} paths per Ingress (bounded admission work; split larger ones).`, action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.className, description: 'spec.ingressClassName (or the legacy annotation, not both differently) names an allowed class, or the default class applies.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.knownKeys, description: 'Only the documented ingress.harbormaster.io/ keys; unknown keys denied with the closest suggested.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
     { id: RULES.controllerValues, description: 'static-vip in a VIP pool the namespace may use; allow-http and ssl-redirect booleans; min/max-replicas 1–100 with min ≤ max; target-cpu-utilization 1–100.', action: 'deny', kinds: ['networking.k8s.io/Ingress'], operations: both },
