@@ -25,7 +25,7 @@ export function workloadReady(obj: KubeObject | undefined): boolean {
   if (!obj) return false;
   const spec = (obj.spec ?? {}) as Rec;
   const status = (obj.status ?? {}) as Rec;
-  const generation = num((obj.metadata as Rec | undefined)?.generation, 0);
+  const generation = num((obj.metadata)?.generation, 0);
   if (num(status.observedGeneration, -1) < generation) return false;
   switch (obj.kind) {
     case 'Deployment':

@@ -74,8 +74,18 @@ async function patchAnnotations(kc: KubeConfig, cluster: ClusterObject, annotati
   });
 }
 
+interface FollowOptions {
+  kc: KubeConfig;
+  /** The Cluster object's name. */
+  name: string;
+  addon: Addon;
+  io: CliIO;
+  done: (s: AddonStatus | undefined) => 'ok' | 'failed' | undefined;
+  timeoutMs: number;
+}
+
 /** Polls the Cluster status, printing each change, until `done` says so or time runs out. */
-async function follow(kc: KubeConfig, name: string, addon: Addon, io: CliIO, done: (s: AddonStatus | undefined) => 'ok' | 'failed' | undefined, timeoutMs: number): Promise<number> {
+async function follow({ kc, name, addon, io, done, timeoutMs }: FollowOptions): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -123,11 +133,12 @@ export async function runAddonsEnable(name: string, options: AddonsCliOptions & 
   io.out(`${name} enabled on Cluster ${cluster.metadata.name}\n`);
   if (options.wait === false) return 0;
   // Without kubelets workloads never become ready: done when every object is applied.
-  return follow(kc, cluster.metadata.name, addon, io, (s) => {
+  const done = (s: AddonStatus | undefined): 'ok' | 'failed' | undefined => {
     if (!s) return undefined;
     if (s.phase === 'Failed') return 'failed';
     return s.objects.total > 0 && s.objects.applied === s.objects.total && (s.phase === 'Ready' || s.phase === 'Installing' || s.phase === 'Degraded') ? 'ok' : undefined;
-  }, Number(options.timeout ?? 120) * 1000);
+  };
+  return follow({ kc, name: cluster.metadata.name, addon, io, done, timeoutMs: Number(options.timeout ?? 120) * 1000 });
 }
 
 export async function runAddonsDisable(name: string, options: AddonsCliOptions & { purge?: boolean; wait?: boolean }, io: CliIO): Promise<number> {
@@ -138,7 +149,8 @@ export async function runAddonsDisable(name: string, options: AddonsCliOptions &
   await patchAnnotations(kc, cluster, { [`${ADDON_PREFIX}${name}`]: 'disabled', [`${ADDON_PREFIX}${name}.purge`]: options.purge ? 'true' : null });
   io.out(`${name} disabled on Cluster ${cluster.metadata.name}${options.purge ? ' (purging its PersistentVolumeClaims)' : ''}\n`);
   if (options.wait === false) return 0;
-  return follow(kc, cluster.metadata.name, addon, io, (s) => (s?.phase === 'Disabled' ? 'ok' : s?.phase === 'Failed' ? 'failed' : undefined), Number(options.timeout ?? 120) * 1000);
+  const done = (s: AddonStatus | undefined): 'ok' | 'failed' | undefined => (s?.phase === 'Disabled' ? 'ok' : s?.phase === 'Failed' ? 'failed' : undefined);
+  return follow({ kc, name: cluster.metadata.name, addon, io, done, timeoutMs: Number(options.timeout ?? 120) * 1000 });
 }
 
 export async function runAddonsStatus(options: AddonsCliOptions & { watch?: boolean }, io: CliIO): Promise<number> {

@@ -108,7 +108,7 @@ export function parseConfig(text: string): ConfigResult {
   if (!validate(raw)) {
     return { ok: false, problems: (validate.errors ?? []).map(describe) };
   }
-  const config = withDefaults(raw as unknown as RawConfig);
+  const config = withDefaults(raw as RawConfig);
   const problems = semanticProblems(config);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

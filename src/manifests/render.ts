@@ -1,5 +1,5 @@
 /** YAML rendering of generated manifests, with each failurePolicy's reason as a comment. */
-import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
+import { Document, isMap, isSeq } from 'yaml';
 import type { Policy } from '../policy/types.js';
 
 export function renderWebhookYaml(objects: readonly Record<string, unknown>[], policies: readonly Policy[], header: string): string {
@@ -10,7 +10,7 @@ export function renderWebhookYaml(objects: readonly Record<string, unknown>[], p
     if (isSeq(hooks)) {
       for (const item of hooks.items) {
         if (!isMap(item)) continue;
-        const map = item as YAMLMap;
+        const map = item;
         const name = String(map.get('name'));
         const fp = map.items.find((pair) => String((pair.key as { value?: unknown }).value ?? pair.key) === 'failurePolicy');
         const reason = reasons.get(name);

@@ -62,8 +62,8 @@ function planEnv(c: ContainerRef, make: () => Rec[], plan: Plan): void {
   env.forEach((e, i) => {
     const name = rec(e)?.name;
     const want = typeof name === 'string' ? byName.get(name) : undefined;
-    if (!want) return;
-    have.add(String(name));
+    if (!want || typeof name !== 'string') return;
+    have.add(name);
     if (!isDeepStrictEqual(e, want)) {
       plan.collisions.push(`${fieldPath([...c.segments, 'env', i])} (container ${shown(c.name)}) already sets ${name} to something other than the injected credential; remove it${skipHint(c)}`);
     }

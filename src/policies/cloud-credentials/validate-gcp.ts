@@ -39,7 +39,7 @@ function parsesAsPrivateKey(pem: string): boolean {
 function serviceAccount(key: Record<string, unknown>, at: (f: string) => string): Problem[] {
   const problems: Problem[] = [];
   for (const f of SERVICE_ACCOUNT_FIELDS) {
-    if (typeof key[f] !== 'string' || (key[f] as string).length === 0) problems.push(`${at(f)} is required (a non-empty string)`);
+    if (typeof key[f] !== 'string' || key[f].length === 0) problems.push(`${at(f)} is required (a non-empty string)`);
   }
   if (typeof key.private_key === 'string' && key.private_key.length > 0 && !parsesAsPrivateKey(key.private_key)) {
     problems.push(`${at('private_key')} does not parse as a PEM private key`);
@@ -53,25 +53,30 @@ function serviceAccount(key: Record<string, unknown>, at: (f: string) => string)
   return problems;
 }
 
-function externalAccount(key: Record<string, unknown>, at: (f: string) => string): Problem[] {
+/** credential_source: a file or a URL (https, or the local metadata server), never `executable`. */
+function sourceProblems(src: Record<string, unknown>, at: (f: string) => string): Problem[] {
   const problems: Problem[] = [];
-  const source = key.credential_source;
-  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
-    return [`${at('credential_source')} is required: an object with "file" or "url"`];
-  }
-  const src = source as Record<string, unknown>;
-  if ('executable' in src) {
-    problems.push(`${at('credential_source.executable')} is not allowed: use a "file" or "url" credential source`);
-  }
+  const executable = 'executable' in src;
+  if (executable) problems.push(`${at('credential_source.executable')} is not allowed: use a "file" or "url" credential source`);
   const hasFile = typeof src.file === 'string' && src.file.length > 0;
   const hasUrl = typeof src.url === 'string' && src.url.length > 0;
-  if (!hasFile && !hasUrl && !('executable' in src)) problems.push(`${at('credential_source')} needs "file" or "url"`);
+  if (!hasFile && !hasUrl && !executable) problems.push(`${at('credential_source')} needs "file" or "url"`);
   if (hasFile && hasUrl) problems.push(`${at('credential_source')} has both "file" and "url"; keep one`);
   if ('url' in src && !isHttpsUrl(src.url) && !/^http:\/\/(169\.254\.169\.254|metadata\.google\.internal)(:\d+)?\//.test(String(src.url))) {
     problems.push(`${at('credential_source.url')} must be an https:// URL (or the local metadata server)`);
   }
+  return problems;
+}
+
+function externalAccount(key: Record<string, unknown>, at: (f: string) => string): Problem[] {
+  const source = key.credential_source;
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+    return [`${at('credential_source')} is required: an object with "file" or "url"`];
+  }
+  const problems = sourceProblems(source as Record<string, unknown>, at);
   for (const f of ['audience', 'subject_token_type', 'token_url'] as const) {
-    if (typeof key[f] !== 'string' || (key[f] as string).length === 0) problems.push(`${at(f)} is required (a non-empty string)`);
+    const v = key[f];
+    if (typeof v !== 'string' || v.length === 0) problems.push(`${at(f)} is required (a non-empty string)`);
   }
   if (typeof key.token_url === 'string' && key.token_url.length > 0 && !isHttpsUrl(key.token_url)) problems.push(`${at('token_url')} must be an https:// URL`);
   if ('service_account_impersonation_url' in key && !isHttpsUrl(key.service_account_impersonation_url)) {

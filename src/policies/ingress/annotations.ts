@@ -36,6 +36,34 @@ function checkControllerKeys(hm: Map<string, string>, _config: PolicyConfig, out
   if (cpu !== undefined && !intInRange(cpu, 1, 100)) bad('target-cpu-utilization', 'must be a whole number from 1 to 100');
 }
 
+interface KeyCtx {
+  out: DecisionBuilder;
+  refs: { namespace: string; namespaceExists: (name: string) => boolean };
+  highAllowed: boolean;
+  suggest: ReturnType<typeof suggester>;
+}
+
+/** An nginx key with a safe value: on the allow-list, within the namespace's risk, references at home, value of its type. */
+function checkNginxKey(k: string, key: string, v: string, ctx: KeyCtx): void {
+  const { out } = ctx;
+  const entry = nginxAnnotation(key);
+  if (!entry) {
+    out.deny(RULES.nginxAllowList, `${at(k)} is not on the nginx annotation allow-list${ctx.suggest(key, ALLOWED_NGINX_KEYS, '; see `harbormaster policies` for the keys allowed')}`);
+    return;
+  }
+  if (entry.risk === 'High' && !ctx.highAllowed) {
+    out.deny(RULES.nginxRisk, `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`);
+    return;
+  }
+  const elsewhere = referenceProblem(entry.type, v, ctx.refs);
+  if (elsewhere) {
+    out.deny(RULES.references, `${at(k)} ${elsewhere}`);
+    return;
+  }
+  const problem = typeProblem(entry.type, v);
+  if (problem) out.deny(RULES.nginxValues, `${at(k)} ${shown(v)} ${problem}`);
+}
+
 /**
  * Checks every controller annotation of an Ingress. Snippet keys are refused
  * under any prefix; other keys are looked at only under our two prefixes.
@@ -50,10 +78,8 @@ export function checkIngressAnnotations(args: {
   out: DecisionBuilder;
 }): void {
   const { annotations, out } = args;
-  const refs = { namespace: args.namespace, namespaceExists: args.namespaceExists };
+  const ctx: KeyCtx = { out, refs: { namespace: args.namespace, namespaceExists: args.namespaceExists }, highAllowed: args.namespaceRisk === 'high', suggest: suggester() };
   const hm = new Map<string, string>();
-  const highAllowed = args.namespaceRisk === 'high';
-  const suggest = suggester();
   for (const [k, v] of Object.entries(annotations)) {
     const ours = k.startsWith(HM_PREFIX);
     const nginx = k.startsWith(NGINX_PREFIX);
@@ -66,37 +92,19 @@ export function checkIngressAnnotations(args: {
     if (!ours && !nginx) continue;
     const key = k.slice((ours ? HM_PREFIX : NGINX_PREFIX).length);
     if (ours && !(HM_KEYS as readonly string[]).includes(key)) {
-      out.deny(RULES.knownKeys, `${at(k)} is not a known key${suggest(key, HM_KEYS, `; valid keys: ${HM_KEYS.join(', ')}`)}`);
+      out.deny(RULES.knownKeys, `${at(k)} is not a known key${ctx.suggest(key, HM_KEYS, `; valid keys: ${HM_KEYS.join(', ')}`)}`);
       continue;
     }
-    const entry = ours ? undefined : nginxAnnotation(key);
-    if (entry?.risk === 'Critical') {
-      out.deny(RULES.nginxRisk, `${at(k)} is Critical risk (${entry.why ?? 'raw configuration'}) and never allowed`);
+    if (nginxAnnotation(key)?.risk === 'Critical' && nginx) {
+      out.deny(RULES.nginxRisk, `${at(k)} is Critical risk (${nginxAnnotation(key)?.why ?? 'raw configuration'}) and never allowed`);
       continue;
     }
     if (typeof v !== 'string' || FORBIDDEN_CHARS.test(v)) {
       out.deny(RULES.unsafeChars, `${at(k)} contains a control character, newline, brace or semicolon, which are never allowed`);
       continue;
     }
-    if (ours) {
-      hm.set(key, v);
-      continue;
-    }
-    if (!entry) {
-      out.deny(RULES.nginxAllowList, `${at(k)} is not on the nginx annotation allow-list${suggest(key, ALLOWED_NGINX_KEYS, '; see `harbormaster policies` for the keys allowed')}`);
-      continue;
-    }
-    if (entry.risk === 'High' && !highAllowed) {
-      out.deny(RULES.nginxRisk, `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`);
-      continue;
-    }
-    const elsewhere = referenceProblem(entry.type, v, refs);
-    if (elsewhere) {
-      out.deny(RULES.references, `${at(k)} ${elsewhere}`);
-      continue;
-    }
-    const problem = typeProblem(entry.type, v);
-    if (problem) out.deny(RULES.nginxValues, `${at(k)} ${shown(v)} ${problem}`);
+    if (ours) hm.set(key, v);
+    else checkNginxKey(k, key, v, ctx);
   }
   checkControllerKeys(hm, args.config, out);
 }

@@ -110,7 +110,7 @@ export function defaultContainer(input: DefaultInput): DefaultedContainer {
     const q = parseQuantity(requestRaw);
     const write = fitLimit(r, q ? { raw: requestRaw, q } : undefined, input, out);
     const current = have.limits[r];
-    if (write && !(current !== undefined && String(current) === write.value)) out.writes.push(write);
+    if (write && !(current !== undefined && (typeof current === 'string' || typeof current === 'number') && String(current) === write.value)) out.writes.push(write);
   }
   return out;
 }

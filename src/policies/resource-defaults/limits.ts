@@ -60,6 +60,35 @@ function checkNonOvercommittable(ref: ContainerRef, values: { limits: Record<str
   }
 }
 
+type Kind = 'limits' | 'requests';
+
+/** One resource of one container against the profile's min, max and ratio: one message per bound. */
+interface Fields {
+  /** The field path of one resource value. */
+  field: (kind: Kind, r: string) => string;
+  /** The field path and the value as written, for messages. */
+  at: (kind: Kind, r: string) => string;
+}
+
+function checkResource(r: string, q: { limit?: Quantity; request?: Quantity }, p: Profile, f: Fields, out: DecisionBuilder): void {
+  const { limit, request } = q;
+  const { at } = f;
+  // min is judged on the request (the lone limit when there is none), max on the limit,
+  // then on the request, which is checked too (issue 11: a request above max).
+  const lo = p.min.get(r);
+  const low = request ?? limit;
+  if (lo && low && compareQuantity(low, lo.q) < 0) out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
+  const hi = p.max.get(r);
+  if (hi && limit && compareQuantity(limit, hi.q) > 0) out.deny(RULES.limits, `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+  else if (hi && request && compareQuantity(request, hi.q) > 0) out.deny(RULES.limits, `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+  const ratio = p.ratio.get(r);
+  if (!ratio || !limit || !request) return;
+  const actual = divideQuantity(limit, request);
+  if (!actual || compareQuantity(actual, ratio.q) > 0) {
+    out.deny(RULES.limits, `${f.field('limits', r)} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, over the maxLimitRequestRatio ${ratio.text} of ${p.label}`);
+  }
+}
+
 function checkContainer(ref: ContainerRef, p: Profile, out: DecisionBuilder): void {
   const resources = rec(ref.container.resources);
   const values = { limits: rec(resources?.limits) ?? {}, requests: rec(resources?.requests) ?? {} };
@@ -71,33 +100,12 @@ function checkContainer(ref: ContainerRef, p: Profile, out: DecisionBuilder): vo
       else out.deny(RULES.limits, `${fieldPath([...ref.segments, 'resources', kind, r])} ${show(raw)} is not a quantity`);
     }
   }
-  const at = (kind: 'limits' | 'requests', r: string): string => `${fieldPath([...ref.segments, 'resources', kind, r])} ${show(values[kind][r])}`;
+  const field = (kind: Kind, r: string): string => fieldPath([...ref.segments, 'resources', kind, r]);
+  const fields: Fields = { field, at: (kind, r) => `${field(kind, r)} ${show(values[kind][r])}` };
   for (const r of new Set([...parsed.limits.keys(), ...parsed.requests.keys()])) {
     const limit = parsed.limits.get(r);
     const request = parsed.requests.get(r);
-    // One message per bound: min is judged on the request (the lone limit when there is none),
-    // max on the limit, then on the request, which is checked too (issue 11: a request above max).
-    const lo = p.min.get(r);
-    const low = request ?? limit;
-    if (lo && low && compareQuantity(low, lo.q) < 0) {
-      out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
-    }
-    const hi = p.max.get(r);
-    if (hi && limit && compareQuantity(limit, hi.q) > 0) {
-      out.deny(RULES.limits, `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
-    } else if (hi && request && compareQuantity(request, hi.q) > 0) {
-      out.deny(RULES.limits, `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
-    }
-    const ratio = p.ratio.get(r);
-    if (!ratio || !limit || !request) continue;
-    const actual = divideQuantity(limit, request);
-    if (!actual || compareQuantity(actual, ratio.q) > 0) {
-      out.deny(
-        RULES.limits,
-        `${fieldPath([...ref.segments, 'resources', 'limits', r])} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, ` +
-          `over the maxLimitRequestRatio ${ratio.text} of ${p.label}`,
-      );
-    }
+    checkResource(r, { ...(limit ? { limit } : {}), ...(request ? { request } : {}) }, p, fields, out);
   }
   checkNonOvercommittable(ref, values, out);
 }

@@ -12,7 +12,7 @@ export function canonical(addr: Address): string {
 export function parseCanonicalIP(text: string): { addr?: Address; problem?: string } {
   const isV4 = ipaddr.IPv4.isValidFourPartDecimal(text);
   if (!isV4 && !ipaddr.IPv6.isValid(text)) return { problem: 'is not an IP address' };
-  let addr: Address = ipaddr.parse(text);
+  const addr: Address = ipaddr.parse(text);
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) return { problem: 'is an IPv4-mapped IPv6 address; use the IPv4 address' };
   const c = canonical(addr);
   if (c !== text) return { problem: `is not in canonical form (write "${c}")` };
