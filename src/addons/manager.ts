@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { apiErrorMessage } from '../cluster/errors.js';
 import { ApiError, deleteObject, objectPath, rawList, rawRequest, serverSideApply } from '../cluster/raw.js';
 import type { Logger } from '../observability/log.js';

@@ -3,7 +3,7 @@
  * rendered chart, labelled and ordered), which owned objects to prune, what to
  * delete on disable, and whether a live object drifted from what we applied.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { compareQuantity, parseQuantity } from '../quantity/quantity.js';
 import { ADDON_LABEL } from './annotations.js';
 import type { Addon } from './catalog.js';

@@ -7,7 +7,7 @@ import type { ClusterView } from '../cluster/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import { DecisionBuilder, type Decision } from '../policy/decision.js';
 import type { Policy } from '../policy/types.js';
-import type { AdmissionRequest } from './types.js';
+import type { AdmissionRequest } from '../kube/types.js';
 
 export interface EvaluateInput {
   policy: Policy;

@@ -4,7 +4,7 @@
  * malformed input with a short reason (HTTP 400), never an exception.
  */
 import type { Decision } from '../policy/decision.js';
-import { OPERATIONS, type AdmissionRequest, type AdmissionResponse, type AdmissionReview } from './types.js';
+import { OPERATIONS, type AdmissionRequest, type AdmissionResponse, type AdmissionReview } from '../kube/types.js';
 
 export type Decoded = { ok: true; request: AdmissionRequest } | { ok: false; reason: string };
 

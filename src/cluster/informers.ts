@@ -7,7 +7,7 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { ApiError, rawList } from './raw.js';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../observability/log.js';
 import type { ClusterStore, TrackedKind } from './store.js';
 

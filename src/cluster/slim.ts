@@ -3,7 +3,7 @@
  * not copied here is dropped as soon as an object arrives, so informer memory
  * stays proportional to what policies read, and Secret data is never retained.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type {
   ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
 } from './view.js';

@@ -3,7 +3,7 @@
  * (informers or manifest files). Reads are plain map look-ups so policies stay
  * in the microsecond range; list results are cached until the next write.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
 import {
   slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,

@@ -9,7 +9,7 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { deleteObject, rawList, serverSideApply } from '../cluster/raw.js';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { desiredObjects } from '../policies/resource-defaults/desired.js';

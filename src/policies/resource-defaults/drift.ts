@@ -6,7 +6,7 @@
  * every field we set must be present with our value and the item list must
  * have the same shape.
  */
-import type { KubeObject } from '../../admission/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import { compareQuantity, parseQuantity } from '../../quantity/quantity.js';
 
 type Rec = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * or the pod template of a workload. Returns the JSON path segments of the
  * spec so messages can name the exact field.
  */
-import type { KubeObject } from '../../admission/types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 export type Rec = Record<string, unknown>;
 
