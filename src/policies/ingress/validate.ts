@@ -5,7 +5,7 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { rec } from '../shared/podspec.js';
+import { arr, rec, type Rec } from '../../kube/narrow.js';
 import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
 import { hostProblem } from './hosts.js';
@@ -15,8 +15,6 @@ import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './nam
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
 import { checkPaths } from './paths.js';
 
-type Rec = Record<string, unknown>;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function checkClass({ request, config }: PolicyInput, spec: Rec, out: DecisionBuilder): void {
   const className = typeof spec.ingressClassName === 'string' ? spec.ingressClassName : undefined;
