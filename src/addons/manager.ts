@@ -17,11 +17,11 @@ import { WorkQueue } from '../reconcile/queue.js';
 import { ADDON_LABEL, parseAddonAnnotations, type AddonSetting } from './annotations.js';
 import type { Addon } from './catalog.js';
 import { collectionPath, KINDS, kindInfo } from './kinds.js';
-import { desiredObjects, isDrifted, isOwnedBy, MANAGED_BY, MANAGED_BY_LABEL, objectKey, toDelete, toPrune } from './plan.js';
+import { CLUSTER_API, MANAGED_BY_LABEL, MANAGED_BY_VALUE as MANAGED_BY } from '../kube/names.js';
+import { desiredObjects, isDrifted, isOwnedBy, objectKey, toDelete, toPrune } from './plan.js';
 import type { HelmRenderer } from './render.js';
 import { countReady, nextStatus, runningPhase, sameStatus, summary, type AddonStatus, type Phase } from './status.js';
 
-export const CLUSTER_API = { group: 'harbormaster.io', version: 'v1alpha1', path: '/apis/harbormaster.io/v1alpha1/clusters' } as const;
 const FIELD_MANAGER = 'harbormaster';
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY},${ADDON_LABEL}`;
 

@@ -9,7 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { ADDON_PREFIX } from '../addons/annotations.js';
 import type { Addon } from '../addons/catalog.js';
-import { CLUSTER_API } from '../addons/manager.js';
+import { CLUSTER_API } from '../kube/names.js';
 import type { AddonStatus } from '../addons/status.js';
 import { rawRequest } from '../cluster/raw.js';
 import { defaultCatalog } from '../policies/index.js';

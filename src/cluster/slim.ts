@@ -4,6 +4,7 @@
  * stays proportional to what policies read, and Secret data is never retained.
  */
 import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
+import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
 import type {
   ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
@@ -77,7 +78,7 @@ function slimRule(r: unknown): { host: string; paths: IngressPathInfo[] } {
 export function slimIngress(o: KubeObject): IngressInfo {
   const m = meta(o);
   const spec = recOrEmpty(o.spec);
-  const cls = str(spec.ingressClassName) ?? m.annotations['kubernetes.io/ingress.class'];
+  const cls = str(spec.ingressClassName) ?? m.annotations[INGRESS_CLASS_ANNOTATION];
   const created = str(recOrEmpty(o.metadata).creationTimestamp);
   return {
     namespace: m.namespace,
@@ -102,7 +103,7 @@ export function slimIngressClass(o: KubeObject): IngressClassInfo {
   return {
     name: m.name,
     controller: str(recOrEmpty(o.spec).controller) ?? '',
-    isDefault: m.annotations['ingressclass.kubernetes.io/is-default-class'] === 'true',
+    isDefault: m.annotations[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true',
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
+import { TLS_SECRET_TYPE } from '../../kube/names.js';
 import { arr, rec, type Rec } from '../../kube/narrow.js';
 import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
@@ -66,7 +67,7 @@ function checkTls({ request, cluster }: PolicyInput, spec: Rec, ruleHosts: Set<s
     const tls = rec(t) ?? {};
     if (typeof tls.secretName === 'string' && tls.secretName) {
       const secret = cluster.getSecret(ns, tls.secretName);
-      if (!secret || secret.type !== 'kubernetes.io/tls') {
+      if (!secret || secret.type !== TLS_SECRET_TYPE) {
         out.deny(RULES.tlsSecret, `spec.tls[${i}].secretName "${tls.secretName}" is not a kubernetes.io/tls Secret in namespace ${ns}; create it there first`);
       }
     }
