@@ -8,7 +8,7 @@ import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../k
 import type { KubeObject } from '../kube/types.js';
 import type {
   ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
-} from './view.js';
+} from '../policy/view.js';
 
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = recOrEmpty(o.metadata);

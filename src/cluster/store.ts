@@ -10,7 +10,7 @@ import {
 } from './slim.js';
 import type {
   ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
-} from './view.js';
+} from '../policy/view.js';
 
 /** The kinds the view tracks, and how a full object becomes a slim record. */
 export const TRACKED_KINDS = {

@@ -6,7 +6,7 @@
  * the very same code offline and lets a reviewer test it without a cluster.
  */
 import type { AdmissionRequest, Operation } from '../kube/types.js';
-import type { ClusterView } from '../cluster/view.js';
+import type { ClusterView } from './view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { DecisionBuilder } from './decision.js';
 
