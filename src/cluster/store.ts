@@ -7,7 +7,7 @@ import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
 import {
   slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,
-} from './slim.js';
+} from '../policy/slim.js';
 import type {
   ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
 } from '../policy/view.js';

@@ -9,7 +9,7 @@
  */
 import { ageKey, ingressClaims, parentDomain, SHARE_WITH_ANNOTATION, wildcardParent, type IngressClaims } from '../../policy/claims.js';
 import type { Holder, HostHolder, IngressPathInfo } from '../../policy/view.js';
-import { slimIngress } from '../../cluster/slim.js';
+import { slimIngress } from '../../policy/slim.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyInput } from '../../policy/types.js';
 import { consentHint, ownershipFor, shareWithProblem, since, type Claimant } from '../shared/ownership.js';

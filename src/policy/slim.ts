@@ -2,13 +2,16 @@
  * Reduces full Kubernetes objects to the slim records of view.ts. Everything
  * not copied here is dropped as soon as an object arrives, so informer memory
  * stays proportional to what policies read, and Secret data is never retained.
+ * Pure (full object → view record) and beside the contract it produces: the
+ * cluster store slims cached objects with it, and policies slim the object
+ * under review with it, so both see one object the same way.
  */
 import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
 import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
 import type {
   ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
-} from '../policy/view.js';
+} from './view.js';
 
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = recOrEmpty(o.metadata);
