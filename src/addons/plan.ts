@@ -6,8 +6,8 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
 import { compareQuantity, parseQuantity } from '../quantity/quantity.js';
-import { ADDON_LABEL } from './annotations.js';
-import type { Addon } from './catalog.js';
+import { ADDON_LABEL } from '../catalog/annotations.js';
+import type { Addon } from '../catalog/catalog.js';
 import { kindInfo } from './kinds.js';
 
 /** Stable identity of an object: kind, namespace, name (apiVersion may differ between list and manifest). */

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/types.js';
 import { parseManifests } from '../cluster/manifests.js';
-import type { Addon } from './catalog.js';
+import type { Addon } from '../catalog/catalog.js';
 
 export interface RenderStats {
   hits: number;
