@@ -9,19 +9,19 @@
  */
 import { createHash } from 'node:crypto';
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { apiErrorMessage } from '../cluster/errors.js';
 import { ApiError, deleteObject, objectPath, rawList, rawRequest, serverSideApply } from '../cluster/raw.js';
 import type { Logger } from '../observability/log.js';
 import { WorkQueue } from '../reconcile/queue.js';
-import { ADDON_LABEL, parseAddonAnnotations, type AddonSetting } from './annotations.js';
-import type { Addon } from './catalog.js';
+import { ADDON_LABEL, parseAddonAnnotations, type AddonSetting } from '../catalog/annotations.js';
+import type { Addon } from '../catalog/catalog.js';
 import { collectionPath, KINDS, kindInfo } from './kinds.js';
-import { desiredObjects, isDrifted, isOwnedBy, MANAGED_BY, MANAGED_BY_LABEL, objectKey, toDelete, toPrune } from './plan.js';
+import { CLUSTER_API, MANAGED_BY_LABEL, MANAGED_BY_VALUE as MANAGED_BY } from '../kube/names.js';
+import { desiredObjects, isDrifted, isOwnedBy, objectKey, toDelete, toPrune } from './plan.js';
 import type { HelmRenderer } from './render.js';
 import { countReady, nextStatus, runningPhase, sameStatus, summary, type AddonStatus, type Phase } from './status.js';
 
-export const CLUSTER_API = { group: 'harbormaster.io', version: 'v1alpha1', path: '/apis/harbormaster.io/v1alpha1/clusters' } as const;
 const FIELD_MANAGER = 'harbormaster';
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY},${ADDON_LABEL}`;
 

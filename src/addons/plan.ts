@@ -3,14 +3,12 @@
  * rendered chart, labelled and ordered), which owned objects to prune, what to
  * delete on disable, and whether a live object drifted from what we applied.
  */
-import type { KubeObject } from '../admission/types.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
+import type { KubeObject } from '../kube/types.js';
 import { compareQuantity, parseQuantity } from '../quantity/quantity.js';
-import { ADDON_LABEL } from './annotations.js';
-import type { Addon } from './catalog.js';
+import { ADDON_LABEL } from '../catalog/annotations.js';
+import type { Addon } from '../catalog/catalog.js';
 import { kindInfo } from './kinds.js';
-
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'harbormaster';
 
 /** Stable identity of an object: kind, namespace, name (apiVersion may differ between list and manifest). */
 export function objectKey(o: KubeObject): string {
@@ -20,14 +18,14 @@ export function objectKey(o: KubeObject): string {
 /** True only for objects that carry both of our labels for this addon: nothing else is ever touched. */
 export function isOwnedBy(o: KubeObject, addon: string): boolean {
   const l = o.metadata?.labels ?? {};
-  return l[MANAGED_BY_LABEL] === MANAGED_BY && l[ADDON_LABEL] === addon;
+  return l[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && l[ADDON_LABEL] === addon;
 }
 
 export class BundleError extends Error {}
 
 /** The rendered chart as we apply it: Namespace first, our labels on everything, namespaces set, sorted. */
 export function desiredObjects(addon: Addon, rendered: readonly KubeObject[]): KubeObject[] {
-  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [ADDON_LABEL]: addon.name };
+  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ADDON_LABEL]: addon.name };
   const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace } };
   const out = [ns, ...rendered].map((o) => {
     const info = kindInfo(o.kind);

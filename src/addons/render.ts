@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { parseManifests } from '../cluster/manifests.js';
-import type { Addon } from './catalog.js';
+import type { Addon } from '../catalog/catalog.js';
 
 export interface RenderStats {
   hits: number;

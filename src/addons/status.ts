@@ -1,6 +1,6 @@
 /** Addon status on the Cluster object (SPEC 5), computed purely from what the manager observed. */
-import type { KubeObject } from '../admission/types.js';
-import type { ReadyWorkload } from './catalog.js';
+import type { KubeObject } from '../kube/types.js';
+import type { ReadyWorkload } from '../catalog/catalog.js';
 
 export type Phase = 'Installing' | 'Ready' | 'Degraded' | 'Failed' | 'Removing' | 'Disabled';
 

@@ -3,11 +3,11 @@
  * policies: system namespaces are never subject to tenant rules, and
  * exemptions from the policy file drop the exempted rules' findings.
  */
-import type { ClusterView } from '../cluster/view.js';
+import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import { DecisionBuilder, type Decision } from '../policy/decision.js';
 import type { Policy } from '../policy/types.js';
-import type { AdmissionRequest } from './types.js';
+import type { AdmissionRequest } from '../kube/types.js';
 
 export interface EvaluateInput {
   policy: Policy;

@@ -5,7 +5,7 @@
  * a stack trace never reaches the caller.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ClusterView } from '../cluster/view.js';
+import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -3,14 +3,11 @@
  * that knows the wire shape; it treats the body as hostile and answers every
  * malformed input with a short reason (HTTP 400), never an exception.
  */
+import { isObject } from '../kube/narrow.js';
 import type { Decision } from '../policy/decision.js';
-import { OPERATIONS, type AdmissionRequest, type AdmissionResponse, type AdmissionReview } from './types.js';
+import { OPERATIONS, type AdmissionRequest, type AdmissionResponse, type AdmissionReview } from '../kube/types.js';
 
 export type Decoded = { ok: true; request: AdmissionRequest } | { ok: false; reason: string };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * Deepest nesting accepted in a request body. Pods, Ingresses and the other

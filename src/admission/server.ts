@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
-import type { ServingCert } from '../certs/watcher.js';
+import type { ServingCert } from '../kube/serving-cert.js';
 
 /** The running listener and how to swap its certificate. */
 export interface HttpsServer {

@@ -10,17 +10,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
+import type { ServingCert } from '../kube/serving-cert.js';
 import { readClientCa } from './client-ca.js';
-
-/** What the HTTPS listener needs for one TLS context: the serving pair and, if callers must authenticate, their CA. */
-export interface ServingCert {
-  cert: string;
-  key: string;
-  notAfter: Date;
-  fingerprint: string;
-  /** PEM bundle callers' client certificates must chain to; undefined when callers are not authenticated. */
-  clientCa?: string;
-}
 
 /** Options of readServingCert. */
 export interface ReadServingCertOptions {

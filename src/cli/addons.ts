@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { ADDON_PREFIX } from '../addons/annotations.js';
-import type { Addon } from '../addons/catalog.js';
-import { CLUSTER_API } from '../addons/manager.js';
+import { ADDON_PREFIX } from '../catalog/annotations.js';
+import type { Addon } from '../catalog/catalog.js';
+import { CLUSTER_API } from '../kube/names.js';
 import type { AddonStatus } from '../addons/status.js';
 import { rawRequest } from '../cluster/raw.js';
 import { defaultCatalog } from '../policies/index.js';

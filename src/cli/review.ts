@@ -1,6 +1,6 @@
 /** `harbormaster review`: SPEC 6. Exit 0 all allowed, 1 any denied, 2 usage or input error. */
 import { PolicyRegistry } from '../admission/registry.js';
-import type { KubeObject, Operation } from '../admission/types.js';
+import type { KubeObject, Operation } from '../kube/types.js';
 import { ManifestError, readManifestFile } from '../cluster/manifests.js';
 import { storeFromDir } from '../cluster/static.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';

@@ -7,7 +7,8 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { ApiError, rawList } from './raw.js';
-import type { KubeObject } from '../admission/types.js';
+import { CLUSTER_API, TLS_SECRET_TYPE } from '../kube/names.js';
+import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../observability/log.js';
 import type { ClusterStore, TrackedKind } from './store.js';
 
@@ -21,7 +22,7 @@ interface Feed {
 }
 
 /** Secret types the policies look up; data of every other type is never listed. */
-export const WATCHED_SECRET_TYPES = ['gcp-credential', 'aws-credential', 'kubernetes.io/tls'];
+export const WATCHED_SECRET_TYPES = ['gcp-credential', 'aws-credential', TLS_SECRET_TYPE];
 
 export const FEEDS: readonly Feed[] = [
   { kind: 'Namespace', apiVersion: 'v1', path: '/api/v1/namespaces' },
@@ -30,7 +31,7 @@ export const FEEDS: readonly Feed[] = [
   { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services' },
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingresses' },
   { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingressclasses' },
-  { kind: 'Cluster', apiVersion: 'harbormaster.io/v1alpha1', path: '/apis/harbormaster.io/v1alpha1/clusters', optional: true },
+  { kind: CLUSTER_API.kind, apiVersion: CLUSTER_API.apiVersion, path: CLUSTER_API.path, optional: true },
 ];
 
 function scrub(obj: KubernetesObject): KubernetesObject {

@@ -3,50 +3,11 @@
  * the objects that hold it, oldest first. The store keeps it up to date as
  * objects arrive and leave, so a policy asks "who holds shop.example.com" with
  * one map look-up instead of scanning every cached Ingress for every path of
- * every request.
+ * every request. What a policy may ask of it is `OwnershipView` in
+ * policy/view.ts; this is the implementation the cluster store keeps.
  */
-import { ingressClaims, parentDomain, parseShareWith, serviceVips, SHARE_WITH_ANNOTATION, wildcardParent } from './claims.js';
-import type { IngressInfo, IngressPathInfo, ServiceInfo, ServicePortInfo } from './view.js';
-
-export interface Holder {
-  kind: 'Service' | 'Ingress';
-  namespace: string;
-  name: string;
-  /** metadata.creationTimestamp; absent sorts as the newest. */
-  created?: string;
-  /** Namespaces this object's owner lets use what it holds. */
-  shareWith: readonly string[];
-}
-
-export interface VipHolder extends Holder {
-  /** Ports served on the VIP (an Ingress holds 80 and 443). */
-  ports: readonly ServicePortInfo[];
-  sharedVipKey?: string;
-}
-
-export interface HostHolder extends Holder {
-  paths: readonly IngressPathInfo[];
-  regex: boolean;
-}
-
-export interface OwnershipView {
-  /** Holders of a VIP (canonical address text), oldest first. */
-  vipHolders(vip: string): readonly VipHolder[];
-  /** Holders of a host (a wildcard is its own key), oldest first. */
-  hostHolders(host: string): readonly HostHolder[];
-  /** Concrete hosts one label below `parent`, by the namespaces holding them (host → number of holders). */
-  hostsUnder(parent: string): ReadonlyMap<string, ReadonlyMap<string, number>>;
-  /** Holders of the catch-all of a declared class ('' = no class named), oldest first. */
-  catchAllHolders(declaredClass: string): readonly Holder[];
-  /** Every indexed host, catch-all class and VIP, for the conflict reporter. */
-  hosts(): Iterable<string>;
-  catchAllClasses(): Iterable<string>;
-}
-
-/** Sort key: creation time, then namespace/name so equal timestamps order the same everywhere. */
-export function ageKey(h: { created?: string; namespace: string; name: string }): string {
-  return `${h.created ?? '~'} ${h.namespace}/${h.name}`;
-}
+import { ageKey, ingressClaims, parentDomain, parseShareWith, serviceVips, SHARE_WITH_ANNOTATION, wildcardParent } from '../policy/claims.js';
+import type { Holder, HostHolder, IngressInfo, OwnershipView, ServiceInfo, ServicePortInfo, VipHolder } from '../policy/view.js';
 
 const EMPTY: readonly never[] = Object.freeze([]);
 const NO_HOSTS: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map();

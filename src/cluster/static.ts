@@ -2,7 +2,7 @@
  * A ClusterView built from manifest files: the cluster state for
  * `review --state DIR` and `serve --state DIR`, with no API server anywhere.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { readManifestDir } from './manifests.js';
 import { ClusterStore, isTrackedKind } from './store.js';
 

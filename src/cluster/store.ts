@@ -3,14 +3,14 @@
  * (informers or manifest files). Reads are plain map look-ups so policies stay
  * in the microsecond range; list results are cached until the next write.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
 import {
   slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,
-} from './slim.js';
+} from '../policy/slim.js';
 import type {
   ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
-} from './view.js';
+} from '../policy/view.js';
 
 /** The kinds the view tracks, and how a full object becomes a slim record. */
 export const TRACKED_KINDS = {

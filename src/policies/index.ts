@@ -3,7 +3,7 @@
  * in the webhook configurations, `review` and the security report.
  */
 import type { Policy } from '../policy/types.js';
-import { loadCatalog, type Addon } from '../addons/catalog.js';
+import { loadCatalog, type Addon } from '../catalog/catalog.js';
 import { ADDONS_DIR } from '../paths.js';
 import { addonsValidatePolicy } from './addons/validate.js';
 import { addonSidecarsPolicy, platformSidecarNames } from './addon-sidecars/inject.js';

@@ -5,7 +5,7 @@
  * patches computed separately), and each operation is tagged with the rule
  * whose write produced it.
  */
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import { diffWritten } from './diff.js';
 
 export interface Denial {

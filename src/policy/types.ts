@@ -5,8 +5,8 @@
  * reads a clock it was not given; that is what lets `harbormaster review` run
  * the very same code offline and lets a reviewer test it without a cluster.
  */
-import type { AdmissionRequest, Operation } from '../admission/types.js';
-import type { ClusterView } from '../cluster/view.js';
+import type { AdmissionRequest, Operation } from '../kube/types.js';
+import type { ClusterView } from './view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { DecisionBuilder } from './decision.js';
 

@@ -9,12 +9,13 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { deleteObject, rawList, serverSideApply } from '../cluster/raw.js';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import { desiredObjects } from '../policies/resource-defaults/desired.js';
 import { isUpToDate } from '../policies/resource-defaults/drift.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_OBJECT_NAMES } from '../policies/resource-defaults/names.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
+import { MANAGED_OBJECT_NAMES } from '../policies/resource-defaults/names.js';
 import { resolveProfile } from '../policies/resource-defaults/profile.js';
 import { ClusterStore } from '../cluster/store.js';
 import { WorkQueue } from './queue.js';

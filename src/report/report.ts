@@ -3,7 +3,7 @@
  * policy file and the shipped RBAC — the same sources the server runs on.
  */
 import type { PolicyRegistry } from '../admission/registry.js';
-import type { KubeObject } from '../admission/types.js';
+import type { KubeObject } from '../kube/types.js';
 import type { PolicyConfig } from '../config/types.js';
 import { nginxRiskTable } from '../policies/ingress/validate.js';
 

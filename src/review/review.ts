@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { evaluate } from '../admission/engine.js';
 import type { PolicyRegistry } from '../admission/registry.js';
-import type { AdmissionRequest, KubeObject, Operation } from '../admission/types.js';
-import type { ClusterView } from '../cluster/view.js';
+import type { AdmissionRequest, KubeObject, Operation } from '../kube/types.js';
+import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Denial, TaggedPatchOp } from '../policy/decision.js';
 import type { Policy, WebhookResourceRule } from '../policy/types.js';

@@ -5,7 +5,7 @@
  * together on losing it; a new lease gets fresh instances.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Addon } from '../addons/catalog.js';
+import type { Addon } from '../catalog/catalog.js';
 import { AddonManager } from '../addons/manager.js';
 import type { HelmRenderer } from '../addons/render.js';
 import { CertManager } from '../certs/manager.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { desiredObjects } from '../../src/addons/plan.js';
 import { HelmRenderer } from '../../src/addons/render.js';
 import { ensureBinaries, type Binaries } from '../../src/dev/binaries.js';

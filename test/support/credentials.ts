@@ -3,7 +3,7 @@
  * random AWS-shaped keys. Nothing real-looking is ever committed.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 
 export function rsaPem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;

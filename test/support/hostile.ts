@@ -7,7 +7,7 @@
  * `npm run bench`. Every tenant string carries MARKER so a test can prove
  * nothing from a request is printed outside the structured logger.
  */
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { admissionRequest, reviewBody } from './review.js';
 
 /** Planted in tenant strings; must never appear in the server's output. */

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { evaluate } from '../../src/admission/engine.js';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { PolicyConfig } from '../../src/config/types.js';

@@ -1,6 +1,6 @@
 /** Builders for AdmissionReview bodies in tests. */
 import { randomUUID } from 'node:crypto';
-import type { AdmissionRequest, KubeObject, Operation } from '../../src/admission/types.js';
+import type { AdmissionRequest, KubeObject, Operation } from '../../src/kube/types.js';
 
 export function podObject(name: string, containers: unknown[], extra: Record<string, unknown> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers } };

@@ -1,8 +1,8 @@
 /** Addon manager decisions, pure: annotations, ordering, pruning, deletion, drift, status. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/admission/types.js';
-import { credentialPaths, parseAddonAnnotations } from '../../src/addons/annotations.js';
+import type { KubeObject } from '../../src/kube/types.js';
+import { credentialPaths, parseAddonAnnotations } from '../../src/catalog/annotations.js';
 import { desiredObjects, isDrifted, orderForApply, orderForDelete, toDelete, toPrune, BundleError } from '../../src/addons/plan.js';
 import { nextStatus, runningPhase, summary, workloadReady, type AddonStatus } from '../../src/addons/status.js';
 import { defaultCatalog } from '../../src/policies/index.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsonDeeperThan } from '../../src/admission/json-depth.js';
-import { MAX_VALUES_BYTES, parseValuesText } from '../../src/addons/values-text.js';
+import { MAX_VALUES_BYTES, parseValuesText } from '../../src/catalog/values-text.js';
 
 const b = (s: string) => Buffer.from(s);
 

@@ -1,7 +1,7 @@
 /** The pure halves of the namespace reconciler: desired state, drift, and the work queue. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { desiredObjects } from '../../src/policies/resource-defaults/desired.js';

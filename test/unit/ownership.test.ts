@@ -11,7 +11,7 @@ import request from 'supertest';
 import { createAdmissionApp } from '../../src/admission/http.js';
 import { evaluate } from '../../src/admission/engine.js';
 import { PolicyRegistry } from '../../src/admission/registry.js';
-import type { KubeObject, Operation } from '../../src/admission/types.js';
+import type { KubeObject, Operation } from '../../src/kube/types.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { PolicyConfig } from '../../src/config/types.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { desiredObjects } from '../../src/policies/resource-defaults/desired.js';
 import { config, pod, validate, type Res } from '../support/resource-defaults.js';
 

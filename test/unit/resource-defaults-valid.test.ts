@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluate } from '../../src/admission/engine.js';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { resourceDefaultsMutate } from '../../src/policies/resource-defaults/mutate.js';
 import { limitsSetByLimitRanger } from '../../src/policies/resource-defaults/resources.js';
 import { admissionRequest } from '../support/review.js';

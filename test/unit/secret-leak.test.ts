@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../../src/admission/types.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { createLogger } from '../../src/observability/log.js';
 import { DEFAULT_POLICY_FILE, PACKAGE_ROOT } from '../../src/paths.js';
 import { startServer, type RunningServer } from '../../src/runtime/serve.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PolicyRegistry } from '../../src/admission/registry.js';
 import { evaluate } from '../../src/admission/engine.js';
-import type { KubeObject, Operation } from '../../src/admission/types.js';
+import type { KubeObject, Operation } from '../../src/kube/types.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import type { PolicyConfig } from '../../src/config/types.js';

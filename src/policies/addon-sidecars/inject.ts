@@ -6,11 +6,12 @@
  * restartPolicy Always) where the policy file says the cluster supports them.
  * Idempotent; a container of the same name is left as the user wrote it.
  */
-import type { Addon, SidecarSpec } from '../../addons/catalog.js';
-import { parseAddonAnnotations } from '../../addons/annotations.js';
+import type { Addon, SidecarSpec } from '../../catalog/catalog.js';
+import { parseAddonAnnotations } from '../../catalog/annotations.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { containersOf, findPodSpec, rec, type ContainerRef } from '../shared/podspec.js';
+import { containersOf, findPodSpec, type ContainerRef } from '../shared/podspec.js';
+import { rec } from '../../kube/narrow.js';
 import { resolveProfile } from '../resource-defaults/profile.js';
 import { fitResources } from './fit.js';
 

@@ -3,8 +3,8 @@
  * addon setting is refused at `kubectl annotate` time instead of failing in
  * the manager later.
  */
-import type { Addon } from '../../addons/catalog.js';
-import { ADDON_PREFIX, parseAddonAnnotations } from '../../addons/annotations.js';
+import type { Addon } from '../../catalog/catalog.js';
+import { ADDON_PREFIX, parseAddonAnnotations } from '../../catalog/annotations.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
 

@@ -15,7 +15,8 @@
  */
 import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { fieldPath, rec, type ContainerRef, type Rec } from '../shared/podspec.js';
+import { fieldPath, type ContainerRef } from '../shared/podspec.js';
+import { rec, type Rec } from '../../kube/narrow.js';
 import { shown } from '../shared/values.js';
 import { AWS_KEYS, GCP_KEY_FILE, GCP_MOUNT_ROOT, SKIP_CONTAINERS_ANNOTATION } from './names.js';
 import type { Credential } from './references.js';

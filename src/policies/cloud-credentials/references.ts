@@ -8,7 +8,7 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyInput } from '../../policy/types.js';
-import { rec } from '../shared/podspec.js';
+import { rec } from '../../kube/narrow.js';
 import { DNS_LABEL, shown } from '../shared/values.js';
 import { AWS_TYPE, GCP_TYPE, MAX_REFERENCES, POD_INJECT_ANNOTATION, RULES, SA_SECRET_ANNOTATION } from './names.js';
 

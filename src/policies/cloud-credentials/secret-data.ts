@@ -3,7 +3,7 @@
  * `data` (base64); offline manifests may use `stringData`. Values are returned
  * to the validators and never copied into a message, log line or label.
  */
-import type { KubeObject } from '../../admission/types.js';
+import type { KubeObject } from '../../kube/types.js';
 
 export interface SecretValues {
   /** Key → decoded value; undefined entries mean "present but not decodable". */

@@ -7,8 +7,8 @@
  * namespace without the owner's consent is in conflict, as is a path that
  * overlaps another namespace's on a shared host.
  */
-import { parentDomain, wildcardParent } from '../../cluster/claims.js';
-import { ageKey, type Holder, type OwnershipView } from '../../cluster/ownership.js';
+import { ageKey, parentDomain, wildcardParent } from '../../policy/claims.js';
+import type { Holder, OwnershipView } from '../../policy/view.js';
 import { PathSet } from './path-overlap.js';
 
 export interface HostConflict {

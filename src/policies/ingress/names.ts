@@ -1,7 +1,9 @@
 /** Names from SPEC 3.5. */
+import { INGRESS_CLASS_ANNOTATION } from '../../kube/names.js';
+
 export const HM_PREFIX = 'ingress.harbormaster.io/';
 export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
-export const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+export const LEGACY_CLASS_ANNOTATION = INGRESS_CLASS_ANNOTATION;
 export const RISK_NAMESPACE_ANNOTATION = 'harbormaster.io/ingress-risk';
 export const HM_KEYS = ['static-vip', 'allow-http', 'ssl-redirect', 'min-replicas', 'max-replicas', 'target-cpu-utilization'] as const;
 

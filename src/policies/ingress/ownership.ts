@@ -7,10 +7,9 @@
  * `harbormaster.io/share-with`; on a shared host, paths of different
  * namespaces may not overlap. Every look-up goes through the ownership index.
  */
-import { ingressClaims, parentDomain, SHARE_WITH_ANNOTATION, wildcardParent, type IngressClaims } from '../../cluster/claims.js';
-import { ageKey, type Holder, type HostHolder } from '../../cluster/ownership.js';
-import { slimIngress } from '../../cluster/slim.js';
-import type { IngressPathInfo } from '../../cluster/view.js';
+import { ageKey, ingressClaims, parentDomain, SHARE_WITH_ANNOTATION, wildcardParent, type IngressClaims } from '../../policy/claims.js';
+import type { Holder, HostHolder, IngressPathInfo } from '../../policy/view.js';
+import { slimIngress } from '../../policy/slim.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyInput } from '../../policy/types.js';
 import { consentHint, ownershipFor, shareWithProblem, since, type Claimant } from '../shared/ownership.js';

@@ -13,7 +13,7 @@
  * A PathSet indexes the other namespaces' paths so each of ours is checked
  * with a few set look-ups and one binary search, not against every path.
  */
-import type { IngressPathInfo } from '../../cluster/view.js';
+import type { IngressPathInfo } from '../../policy/view.js';
 
 import { regexLiteralPrefix } from './paths.js';
 

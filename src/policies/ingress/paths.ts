@@ -11,15 +11,13 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyInput } from '../../policy/types.js';
-import { rec } from '../shared/podspec.js';
+import { arr, rec } from '../../kube/narrow.js';
 import { shown } from '../shared/values.js';
 import { NGINX_PREFIX, RISK_NAMESPACE_ANNOTATION, RULES } from './names.js';
 import { MAX_PATH_LENGTH, PATH_CHARSET_TEXT, REGEX_PATH_CHARS, firstOffendingChar } from './path-chars.js';
 
 /** The annotation that makes every path of the Ingress an nginx regex. */
 export const USE_REGEX = `${NGINX_PREFIX}use-regex`;
-
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /**
  * What is wrong with one path string, or undefined. `regex` is whether the

@@ -6,6 +6,7 @@
  * generated Ingress seen in practice; past it, the Ingress should be split.
  * Checked first and alone, so an oversized request costs one count.
  */
+import { recOrEmpty } from '../../kube/narrow.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { RULES } from './names.js';
 
@@ -14,13 +15,12 @@ export const MAX_PATHS = 5000;
 export const MAX_TLS = 1000;
 
 const len = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
-const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Denies and returns false when the Ingress is larger than the bounds. */
 export function checkSize(spec: Record<string, unknown>, out: DecisionBuilder): boolean {
   const rules = Array.isArray(spec.rules) ? spec.rules : [];
   let paths = 0;
-  for (const r of rules) paths += len(rec(rec(r).http).paths);
+  for (const r of rules) paths += len(recOrEmpty(recOrEmpty(r).http).paths);
   const over: string[] = [];
   if (rules.length > MAX_RULES) over.push(`spec.rules has ${rules.length} entries (at most ${MAX_RULES})`);
   if (paths > MAX_PATHS) over.push(`spec.rules[*].http.paths has ${paths} entries in all (at most ${MAX_PATHS})`);

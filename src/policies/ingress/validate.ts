@@ -5,7 +5,8 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { rec } from '../shared/podspec.js';
+import { TLS_SECRET_TYPE } from '../../kube/names.js';
+import { arr, rec, type Rec } from '../../kube/narrow.js';
 import { shown } from '../shared/values.js';
 import { checkIngressAnnotations } from './annotations.js';
 import { hostProblem } from './hosts.js';
@@ -15,8 +16,6 @@ import { LEGACY_CLASS_ANNOTATION, RISK_NAMESPACE_ANNOTATION, RULES } from './nam
 import { NGINX_ANNOTATIONS } from './nginx-annotations.js';
 import { checkPaths } from './paths.js';
 
-type Rec = Record<string, unknown>;
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 function checkClass({ request, config }: PolicyInput, spec: Rec, out: DecisionBuilder): void {
   const className = typeof spec.ingressClassName === 'string' ? spec.ingressClassName : undefined;
@@ -68,7 +67,7 @@ function checkTls({ request, cluster }: PolicyInput, spec: Rec, ruleHosts: Set<s
     const tls = rec(t) ?? {};
     if (typeof tls.secretName === 'string' && tls.secretName) {
       const secret = cluster.getSecret(ns, tls.secretName);
-      if (!secret || secret.type !== 'kubernetes.io/tls') {
+      if (!secret || secret.type !== TLS_SECRET_TYPE) {
         out.deny(RULES.tlsSecret, `spec.tls[${i}].secretName "${tls.secretName}" is not a kubernetes.io/tls Secret in namespace ${ns}; create it there first`);
       }
     }

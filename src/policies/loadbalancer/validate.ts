@@ -6,9 +6,9 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
-import { serviceVips, SHARE_WITH_ANNOTATION, vipKey } from '../../cluster/claims.js';
-import { slimService } from '../../cluster/slim.js';
-import { rec } from '../shared/podspec.js';
+import { serviceVips, SHARE_WITH_ANNOTATION, vipKey } from '../../policy/claims.js';
+import { slimService } from '../../policy/slim.js';
+import { rec } from '../../kube/narrow.js';
 import { parseCanonicalCIDR } from '../shared/ip.js';
 import { shareWithProblem, type Claimant } from '../shared/ownership.js';
 import { checkVipPool, checkVipUse } from '../shared/vip.js';

@@ -22,7 +22,7 @@ import type { ResourceList } from '../../config/types.js';
 import {
   compareQuantity, formatQuantity, multiplyQuantity, parseQuantity, type Quantity,
 } from '../../quantity/quantity.js';
-import { rec, type Rec } from '../shared/podspec.js';
+import { rec, type Rec } from '../../kube/narrow.js';
 import { isOvercommittable } from './resources.js';
 
 export interface ContainerResources {

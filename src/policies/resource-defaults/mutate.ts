@@ -12,7 +12,8 @@
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { BEST_EFFORT, QOS_ANNOTATION, RULES } from './names.js';
-import { containersOf, fieldPath, findPodSpec, rec } from '../shared/podspec.js';
+import { containersOf, fieldPath, findPodSpec } from '../shared/podspec.js';
+import { rec } from '../../kube/narrow.js';
 import { resolveProfile } from './profile.js';
 import { defaultContainer } from './defaults.js';
 import { limitsSetByLimitRanger } from './resources.js';

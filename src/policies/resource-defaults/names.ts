@@ -10,8 +10,6 @@ export const QUOTA_NAME = 'harbormaster-quota';
 export const BEST_EFFORT_QUOTA_NAME = 'harbormaster-quota-best-effort';
 /** In namespaces that allow best-effort Pods: the NotBestEffort-scoped compute quota. */
 export const NOT_BEST_EFFORT_QUOTA_NAME = 'harbormaster-quota-not-best-effort';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'harbormaster';
 
 /** Objects of these names are the reconciler's; only trusted writers may change them. */
 export const MANAGED_OBJECT_NAMES: Readonly<Record<string, readonly string[]>> = {

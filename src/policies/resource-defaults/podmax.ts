@@ -9,7 +9,8 @@
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { addQuantity, compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../quantity/quantity.js';
-import { containersOf, fieldPath, rec, type PodSpecRef } from '../shared/podspec.js';
+import { containersOf, fieldPath, type PodSpecRef } from '../shared/podspec.js';
+import { rec } from '../../kube/narrow.js';
 import { RULES } from './names.js';
 import type { ResolvedProfile } from './profile.js';
 

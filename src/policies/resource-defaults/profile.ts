@@ -1,5 +1,5 @@
 /** Which profile governs a namespace, and whether it allows best-effort Pods. */
-import type { ClusterView } from '../../cluster/view.js';
+import type { ClusterView } from '../../policy/view.js';
 import type { PolicyConfig, QuotaProfile } from '../../config/types.js';
 import { ALLOW_BEST_EFFORT_ANNOTATION, DEFAULT_PROFILE, PROFILE_ANNOTATION } from './names.js';
 

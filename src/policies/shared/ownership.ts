@@ -4,7 +4,8 @@
  * oldest holder's namespace owns; another namespace may hold it only when the
  * owning object names it in `harbormaster.io/share-with`.
  */
-import { ageKey, type Holder } from '../../cluster/ownership.js';
+import { ageKey } from '../../policy/claims.js';
+import type { Holder } from '../../policy/view.js';
 
 /** The object asking to hold something, and since when it has held it. */
 export interface Claimant {

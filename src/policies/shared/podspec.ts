@@ -3,13 +3,8 @@
  * or the pod template of a workload. Returns the JSON path segments of the
  * spec so messages can name the exact field.
  */
-import type { KubeObject } from '../../admission/types.js';
-
-export type Rec = Record<string, unknown>;
-
-export function rec(v: unknown): Rec | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : undefined;
-}
+import { rec, type Rec } from '../../kube/narrow.js';
+import type { KubeObject } from '../../kube/types.js';
 
 const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
   Pod: ['spec'],

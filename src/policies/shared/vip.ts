@@ -4,9 +4,8 @@
  * two follow exactly the same pool, ownership and sharing rules, so they are
  * written once.
  */
-import { vipKey } from '../../cluster/claims.js';
-import type { VipHolder } from '../../cluster/ownership.js';
-import type { ClusterView, ServicePortInfo } from '../../cluster/view.js';
+import { vipKey } from '../../policy/claims.js';
+import type { ClusterView, ServicePortInfo, VipHolder } from '../../policy/view.js';
 import type { PolicyConfig } from '../../config/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import { inCidr, parseCanonicalIP } from './ip.js';

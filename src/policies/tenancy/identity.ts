@@ -4,7 +4,7 @@
  * Everyone else is a tenant. The identity comes from the API server's
  * `userInfo`, never from the object, so a tenant cannot claim it.
  */
-import type { UserInfo } from '../../admission/types.js';
+import type { UserInfo } from '../../kube/types.js';
 import type { PolicyConfig } from '../../config/types.js';
 import { HARBORMASTER_USERNAME, SERVICE_ACCOUNT_USER_PREFIX } from './names.js';
 

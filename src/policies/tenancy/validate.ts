@@ -7,7 +7,7 @@
  * they were (a label added, `kubectl annotate --overwrite` with the same
  * value, the namespace controller finalizing) is allowed for anyone.
  */
-import type { KubeObject } from '../../admission/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { Policy, PolicyInput } from '../../policy/types.js';
 import { isPlatform } from './identity.js';

@@ -1,11 +1,12 @@
-import type { OwnershipView } from './ownership.js';
-
 /**
  * The read-only view of cluster state that policies consult. It holds only the
  * fields policies need; Secrets are known by namespace, name and type only, so
  * secret material is never kept in memory. The same view is fed by informers
  * (`serve --kubeconfig`) or by manifest files (`review --state`,
  * `serve --state`), which is why offline results match the cluster's.
+ *
+ * Part of a policy's input contract, so it sits beside policy/types.ts; the
+ * cluster layer (cluster/store.ts, cluster/ownership.ts) implements it.
  */
 
 export interface NamespaceInfo {
@@ -85,4 +86,39 @@ export interface ClusterView {
   listIngressClasses(): readonly IngressClassInfo[];
   /** The tenant cluster's `Cluster` object (there is one per cluster). */
   getCluster(): ClusterInfo | undefined;
+}
+
+export interface Holder {
+  kind: 'Service' | 'Ingress';
+  namespace: string;
+  name: string;
+  /** metadata.creationTimestamp; absent sorts as the newest. */
+  created?: string;
+  /** Namespaces this object's owner lets use what it holds. */
+  shareWith: readonly string[];
+}
+
+export interface VipHolder extends Holder {
+  /** Ports served on the VIP (an Ingress holds 80 and 443). */
+  ports: readonly ServicePortInfo[];
+  sharedVipKey?: string;
+}
+
+export interface HostHolder extends Holder {
+  paths: readonly IngressPathInfo[];
+  regex: boolean;
+}
+
+export interface OwnershipView {
+  /** Holders of a VIP (canonical address text), oldest first. */
+  vipHolders(vip: string): readonly VipHolder[];
+  /** Holders of a host (a wildcard is its own key), oldest first. */
+  hostHolders(host: string): readonly HostHolder[];
+  /** Concrete hosts one label below `parent`, by the namespaces holding them (host → number of holders). */
+  hostsUnder(parent: string): ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Holders of the catch-all of a declared class ('' = no class named), oldest first. */
+  catchAllHolders(declaredClass: string): readonly Holder[];
+  /** Every indexed host, catch-all class and VIP, for the conflict reporter. */
+  hosts(): Iterable<string>;
+  catchAllClasses(): Iterable<string>;
 }

@@ -88,3 +88,8 @@ export function parentDomain(host: string): string | undefined {
   const dot = host.indexOf('.');
   return dot > 0 && dot < host.length - 1 ? host.slice(dot + 1) : undefined;
 }
+
+/** Sort key: creation time, then namespace/name so equal timestamps order the same everywhere. */
+export function ageKey(h: { created?: string; namespace: string; name: string }): string {
+  return `${h.created ?? '~'} ${h.namespace}/${h.name}`;
+}

@@ -2,30 +2,19 @@
  * Reduces full Kubernetes objects to the slim records of view.ts. Everything
  * not copied here is dropped as soon as an object arrives, so informer memory
  * stays proportional to what policies read, and Secret data is never retained.
+ * Pure (full object → view record) and beside the contract it produces: the
+ * cluster store slims cached objects with it, and policies slim the object
+ * under review with it, so both see one object the same way.
  */
-import type { KubeObject } from '../admission/types.js';
+import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
+import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
+import type { KubeObject } from '../kube/types.js';
 import type {
   ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
 } from './view.js';
 
-type Rec = Record<string, unknown>;
-
-function rec(v: unknown): Rec {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {};
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-function strMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(rec(v))) if (typeof val === 'string') out[k] = val;
-  return out;
-}
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
-  const m = rec(o.metadata);
+  const m = recOrEmpty(o.metadata);
   return {
     name: str(m.name) ?? '',
     namespace: str(m.namespace) ?? '',
@@ -52,9 +41,9 @@ export function slimSecret(o: KubeObject): SecretInfo {
 
 export function slimService(o: KubeObject): ServiceInfo {
   const m = meta(o);
-  const spec = rec(o.spec);
+  const spec = recOrEmpty(o.spec);
   const lbIP = str(spec.loadBalancerIP);
-  const created = str(rec(o.metadata).creationTimestamp);
+  const created = str(recOrEmpty(o.metadata).creationTimestamp);
   return {
     namespace: m.namespace,
     name: m.name,
@@ -64,11 +53,11 @@ export function slimService(o: KubeObject): ServiceInfo {
     ...(lbIP ? { loadBalancerIP: lbIP } : {}),
     externalIPs: arr(spec.externalIPs).filter((x): x is string => typeof x === 'string'),
     ports: arr(spec.ports).map((p) => ({
-      port: typeof rec(p).port === 'number' ? (rec(p).port as number) : 0,
-      protocol: str(rec(p).protocol) ?? 'TCP',
+      port: typeof recOrEmpty(p).port === 'number' ? (recOrEmpty(p).port as number) : 0,
+      protocol: str(recOrEmpty(p).protocol) ?? 'TCP',
     })),
-    statusVIPs: arr(rec(rec(o.status).loadBalancer).ingress).flatMap((i) => {
-      const ip = str(rec(i).ip);
+    statusVIPs: arr(recOrEmpty(recOrEmpty(o.status).loadBalancer).ingress).flatMap((i) => {
+      const ip = str(recOrEmpty(i).ip);
       return ip ? [ip] : [];
     }),
   };
@@ -76,11 +65,11 @@ export function slimService(o: KubeObject): ServiceInfo {
 
 /** One rule; written without spreads because a hostile Ingress may have 20,000 of them. */
 function slimRule(r: unknown): { host: string; paths: IngressPathInfo[] } {
-  const rule = rec(r);
-  const paths = arr(rec(rule.http).paths);
+  const rule = recOrEmpty(r);
+  const paths = arr(recOrEmpty(rule.http).paths);
   const out: IngressPathInfo[] = new Array(paths.length);
   for (let i = 0; i < paths.length; i++) {
-    const p = rec(paths[i]);
+    const p = recOrEmpty(paths[i]);
     const info: IngressPathInfo = { path: str(p.path) ?? '/' };
     const pathType = str(p.pathType);
     if (pathType) info.pathType = pathType;
@@ -91,9 +80,9 @@ function slimRule(r: unknown): { host: string; paths: IngressPathInfo[] } {
 
 export function slimIngress(o: KubeObject): IngressInfo {
   const m = meta(o);
-  const spec = rec(o.spec);
-  const cls = str(spec.ingressClassName) ?? m.annotations['kubernetes.io/ingress.class'];
-  const created = str(rec(o.metadata).creationTimestamp);
+  const spec = recOrEmpty(o.spec);
+  const cls = str(spec.ingressClassName) ?? m.annotations[INGRESS_CLASS_ANNOTATION];
+  const created = str(recOrEmpty(o.metadata).creationTimestamp);
   return {
     namespace: m.namespace,
     name: m.name,
@@ -102,9 +91,9 @@ export function slimIngress(o: KubeObject): IngressInfo {
     annotations: m.annotations,
     rules: arr(spec.rules).map(slimRule),
     tls: arr(spec.tls).map((t) => {
-      const secretName = str(rec(t).secretName);
+      const secretName = str(recOrEmpty(t).secretName);
       return {
-        hosts: arr(rec(t).hosts).filter((h): h is string => typeof h === 'string'),
+        hosts: arr(recOrEmpty(t).hosts).filter((h): h is string => typeof h === 'string'),
         ...(secretName ? { secretName } : {}),
       };
     }),
@@ -116,8 +105,8 @@ export function slimIngressClass(o: KubeObject): IngressClassInfo {
   const m = meta(o);
   return {
     name: m.name,
-    controller: str(rec(o.spec).controller) ?? '',
-    isDefault: m.annotations['ingressclass.kubernetes.io/is-default-class'] === 'true',
+    controller: str(recOrEmpty(o.spec).controller) ?? '',
+    isDefault: m.annotations[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true',
   };
 }
 
