@@ -45,7 +45,8 @@ function resourceMatches(entry: string, resource: string, subResource: string): 
   const name = slash < 0 ? entry : entry.slice(0, slash);
   const sub = slash < 0 ? '' : entry.slice(slash + 1);
   if (name !== '*' && name !== resource) return false;
-  // `pods` alone means the resource itself, never one of its subresources.
+  // `pods` alone means the resource itself, never one of its subresources; `pods/*`, as the
+  // API server compares it, covers the resource too.
   return sub === '*' || sub === subResource;
 }
 
