@@ -81,10 +81,19 @@ interface TagNode {
   children?: Map<string, TagNode>;
 }
 
+export interface DecisionBuilderOptions {
+  /** The object mutations start from (mutating policies only). */
+  object?: KubeObject | null;
+  /** Rules the policy file exempts for this request. */
+  isExempt?: (rule: string) => boolean;
+  /** Rules that can fire on this request (match.ts); the others' findings are dropped. */
+  applies?: (rule: string) => boolean;
+}
+
 /**
  * Accumulates one policy's denials, warnings and writes. Rules that the policy
- * config exempts for this request are filtered here, so policies never need to
- * know about exemptions.
+ * config exempts for this request, and rules that do not apply to its kind and
+ * operation, are filtered here, so policies never need to know about either.
  */
 export class DecisionBuilder {
   readonly #denials = new CappedList();
@@ -94,9 +103,12 @@ export class DecisionBuilder {
   #working: KubeObject | undefined;
   readonly #isExempt: (rule: string) => boolean;
 
-  constructor(options: { object?: KubeObject | null; isExempt?: (rule: string) => boolean }) {
+  constructor(options: DecisionBuilderOptions) {
     this.#original = options.object ?? undefined;
-    this.#isExempt = options.isExempt ?? (() => false);
+    const exempt = options.isExempt ?? (() => false);
+    const applies = options.applies;
+    // Both filters drop the same way; one predicate keeps the hot path to a single call.
+    this.#isExempt = applies ? (rule) => !applies(rule) || exempt(rule) : exempt;
   }
 
   deny(rule: string, message: string): void {
@@ -107,7 +119,7 @@ export class DecisionBuilder {
     if (!this.#isExempt(rule)) this.#warnings.push(rule, message);
   }
 
-  /** True when `rule` will be dropped anyway; lets a policy skip work. */
+  /** True when `rule` will be dropped anyway (exempt or not applicable); lets a policy skip work. */
   exempt(rule: string): boolean {
     return this.#isExempt(rule);
   }

@@ -63,5 +63,10 @@ export interface Policy {
   description: string;
   rules: readonly RuleInfo[];
   webhook: WebhookSpec;
+  /**
+   * Called only for requests `webhook.rules` match, outside system namespaces
+   * (src/admission/match.ts): a policy need not check kind or operation again,
+   * only select between the kinds it handles.
+   */
   evaluate(input: PolicyInput, out: DecisionBuilder): void;
 }

@@ -6,12 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { evaluate } from '../admission/engine.js';
+import { resourceOf } from '../admission/match.js';
 import type { PolicyRegistry } from '../admission/registry.js';
 import type { AdmissionRequest, KubeObject, Operation } from '../kube/types.js';
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Denial, TaggedPatchOp } from '../policy/decision.js';
-import type { Policy, WebhookResourceRule } from '../policy/types.js';
+import type { Policy } from '../policy/types.js';
 import { formatWarning } from '../admission/review.js';
 
 export interface ReviewResult {
@@ -46,27 +47,6 @@ function splitApiVersion(apiVersion: string | undefined): { group: string; versi
   const v = apiVersion ?? 'v1';
   const i = v.indexOf('/');
   return i < 0 ? { group: '', version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
-}
-
-/** Lower-case plural resource name, as webhook rules use it. */
-export function resourceOf(kind: string): string {
-  const lower = kind.toLowerCase();
-  if (lower.endsWith('s')) return `${lower}es`;
-  if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
-  return `${lower}s`;
-}
-
-function matches(rule: WebhookResourceRule, group: string, resource: string, operation: Operation): boolean {
-  return (
-    (rule.apiGroups.includes('*') || rule.apiGroups.includes(group)) &&
-    (rule.resources.includes('*') || rule.resources.includes(resource)) &&
-    rule.operations.includes(operation)
-  );
-}
-
-/** Whether the API server would send this request to `policy` (its webhook rules). */
-export function policyApplies(policy: Policy, request: AdmissionRequest): boolean {
-  return policy.webhook.rules.some((r) => matches(r, request.kind.group, request.resource.resource, request.operation));
 }
 
 export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups'>): AdmissionRequest {
@@ -111,7 +91,7 @@ export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewRes
   // every validating webhook on the final object.
   const lastChange = { index: -1 };
   const run = (policy: Policy, index: number, reinvocation: boolean): void => {
-    if (!policyApplies(policy, current)) return;
+    // evaluate() answers allowed and empty for a request the policy is not registered for.
     const decision = evaluate({ policy, request: current, cluster: options.cluster, config: options.config });
     result.denials.push(...decision.denials);
     if (!reinvocation) result.warnings.push(...decision.warnings.map((w) => formatWarning(w.rule, w.message)));

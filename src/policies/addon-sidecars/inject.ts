@@ -87,7 +87,6 @@ export function addonSidecarsPolicy(catalog: readonly Addon[]): Policy {
 
   const evaluate = (input: PolicyInput, out: DecisionBuilder): void => {
     const { request, cluster } = input;
-    if (request.kind.kind !== 'Pod' || request.operation !== 'CREATE') return;
     const own = request.object?.metadata?.annotations?.[SIDECARS_ANNOTATION];
     const requested = list(own ?? cluster.getNamespace(request.namespace ?? '')?.annotations[SIDECARS_ANNOTATION]);
     if (requested.length === 0) return;

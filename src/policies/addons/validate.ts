@@ -10,8 +10,6 @@ import type { Policy, PolicyInput } from '../../policy/types.js';
 
 export function addonsValidatePolicy(catalog: readonly Addon[]): Policy {
   const evaluate = ({ request }: PolicyInput, out: DecisionBuilder): void => {
-    if (request.kind.kind !== 'Cluster' || request.kind.group !== 'harbormaster.io') return;
-    if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return;
     const { problems } = parseAddonAnnotations(request.object?.metadata?.annotations ?? {}, catalog);
     for (const p of problems) out.deny(p.rule, p.message);
   };

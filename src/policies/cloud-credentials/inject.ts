@@ -30,7 +30,6 @@ function denyCollisions(out: DecisionBuilder, collisions: readonly string[]): vo
 function evaluateWith(platformSidecars: ReadonlySet<string>): Policy['evaluate'] {
   return (input: PolicyInput, out: DecisionBuilder): void => {
     const { request } = input;
-    if (request.kind.kind !== 'Pod' || request.operation !== 'CREATE') return;
     const creds = resolveCredentials(input, out);
     if (!creds || creds.length === 0) return;
     const pod = findPodSpec('Pod', request.object);

@@ -7,7 +7,6 @@ import { validateAwsSecret } from './validate-aws.js';
 import { validateGcpSecret } from './validate-gcp.js';
 
 function evaluate({ request }: PolicyInput, out: DecisionBuilder): void {
-  if (request.kind.kind !== 'Secret' || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return;
   const secret = request.object;
   if (!secret) return;
   if (secret.type === GCP_TYPE) {

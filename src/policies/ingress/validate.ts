@@ -79,7 +79,6 @@ function checkTls({ request, cluster }: PolicyInput, spec: Rec, ruleHosts: Set<s
 
 function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const { request, cluster, config } = input;
-  if (request.kind.kind !== 'Ingress' || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return;
   const spec = rec(request.object?.spec) ?? {};
   if (!checkSize(spec, out)) return;
   checkClass(input, spec, out);

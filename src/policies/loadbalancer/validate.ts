@@ -37,7 +37,6 @@ function claimant(request: PolicyInput['request'], vip: string): Claimant {
 
 function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const { request, config } = input;
-  if (request.kind.kind !== 'Service' || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return;
   const svc = request.object;
   const spec = rec(svc?.spec) ?? {};
   const ns = request.namespace ?? '';

@@ -19,7 +19,6 @@ import { defaultContainer } from './defaults.js';
 import { limitsSetByLimitRanger } from './resources.js';
 
 function evaluate({ request, cluster, config }: PolicyInput, out: DecisionBuilder): void {
-  if (request.operation !== 'CREATE' || request.kind.kind !== 'Pod' || request.subResource) return;
   const pod = findPodSpec('Pod', request.object);
   if (!pod) return;
   const resolved = resolveProfile(request.namespace, cluster, config);

@@ -41,10 +41,8 @@ function checkManagedObject({ request, config }: PolicyInput, out: DecisionBuild
 
 function checkWorkload(input: PolicyInput, out: DecisionBuilder): void {
   const { request, cluster, config } = input;
-  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return;
-  // The webhook is registered for pods/resize and for no other subresource; be explicit anyway.
+  // The engine passes CREATE/UPDATE only, and of the subresources only pods/resize (match.ts).
   const resize = request.subResource === 'resize';
-  if (request.subResource && !resize) return;
   const pod = findPodSpec(request.kind.kind, request.object);
   if (!pod) return;
   const resolved = resolveProfile(request.namespace, cluster, config);
@@ -62,6 +60,7 @@ function checkWorkload(input: PolicyInput, out: DecisionBuilder): void {
   checkPodResources({ pod, resolved, out, applyDefaults: !resize && !(optsOut && resolved.allowBestEffort) });
 }
 
+/** Selects by kind (Namespace, managed object, Pod or template); the engine only passes requests the webhook rules name. */
 function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const kind = input.request.kind.kind;
   if (kind === 'Namespace') checkNamespace(input, out);

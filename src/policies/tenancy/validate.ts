@@ -48,8 +48,6 @@ export function platformAnnotationChanges(before: KubeObject | null | undefined,
 }
 
 function evaluate({ request, config }: PolicyInput, out: DecisionBuilder): void {
-  if (request.kind.kind !== 'Namespace' || request.kind.group !== '') return;
-  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return;
   const before = request.operation === 'UPDATE' ? request.oldObject : null;
   const changes = platformAnnotationChanges(before, request.object);
   if (changes.length === 0 || isPlatform(request.userInfo, config)) return;
