@@ -13,7 +13,8 @@ import type { KubeObject } from '../admission/types.js';
 import { apiErrorMessage } from '../cluster/errors.js';
 import { ApiError, deleteObject, objectPath, rawList, rawRequest, serverSideApply } from '../cluster/raw.js';
 import type { Logger } from '../observability/log.js';
-import { WorkQueue } from '../reconcile/queue.js';
+import { FIELD_MANAGER } from '../controller/names.js';
+import { WorkQueue } from '../controller/queue.js';
 import { ADDON_LABEL, parseAddonAnnotations, type AddonSetting } from './annotations.js';
 import type { Addon } from './catalog.js';
 import { collectionPath, KINDS, kindInfo } from './kinds.js';
@@ -22,7 +23,6 @@ import type { HelmRenderer } from './render.js';
 import { countReady, nextStatus, runningPhase, sameStatus, summary, type AddonStatus, type Phase } from './status.js';
 
 export const CLUSTER_API = { group: 'harbormaster.io', version: 'v1alpha1', path: '/apis/harbormaster.io/v1alpha1/clusters' } as const;
-const FIELD_MANAGER = 'harbormaster';
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY},${ADDON_LABEL}`;
 
 export interface AddonManagerOptions {

@@ -17,10 +17,9 @@ import { isUpToDate } from '../policies/resource-defaults/drift.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, MANAGED_OBJECT_NAMES } from '../policies/resource-defaults/names.js';
 import { resolveProfile } from '../policies/resource-defaults/profile.js';
 import { ClusterStore } from '../cluster/store.js';
-import { WorkQueue } from './queue.js';
+import { FIELD_MANAGER } from '../controller/names.js';
+import { WorkQueue } from '../controller/queue.js';
 import { apiErrorMessage } from '../cluster/errors.js';
-
-export const FIELD_MANAGER = 'harbormaster';
 
 export interface ReconcilerStats {
   applies: number;

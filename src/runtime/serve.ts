@@ -19,7 +19,7 @@ import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { builtinPolicies, defaultCatalog } from '../policies/index.js';
 import { HelmRenderer } from '../addons/render.js';
-import { LeaderElector } from '../reconcile/leader.js';
+import { LeaderElector } from '../controller/leader.js';
 import { LeaderTasks } from './leader-tasks.js';
 import type { AddonManager } from '../addons/manager.js';
 import type { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
