@@ -22,7 +22,7 @@ import { HelmRenderer } from '../addons/render.js';
 import { LeaderElector } from '../controller/leader.js';
 import { LeaderTasks } from './leader-tasks.js';
 import type { AddonManager } from '../addons/manager.js';
-import type { NamespaceReconciler } from '../reconcile/namespaces.js';
+import type { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
 import { hostname } from 'node:os';
 
 export interface ServeOptions {

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/admission/types.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
-import { desiredObjects } from '../../src/policies/resource-defaults/desired.js';
-import { isUpToDate } from '../../src/policies/resource-defaults/drift.js';
+import { desiredObjects } from '../../src/namespace-defaults/desired.js';
+import { isUpToDate } from '../../src/namespace-defaults/drift.js';
 import { WorkQueue } from '../../src/controller/queue.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 

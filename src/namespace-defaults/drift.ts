@@ -6,8 +6,8 @@
  * every field we set must be present with our value and the item list must
  * have the same shape.
  */
-import type { KubeObject } from '../../admission/types.js';
-import { compareQuantity, parseQuantity } from '../../quantity/quantity.js';
+import type { KubeObject } from '../admission/types.js';
+import { compareQuantity, parseQuantity } from '../quantity/quantity.js';
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
