@@ -67,3 +67,28 @@ export function summary(entries: readonly AddonStatus[]): string {
   const enabled = entries.filter((e) => e.phase !== 'Disabled' && e.phase !== 'Removing');
   return `${enabled.filter((e) => e.phase === 'Ready').length}/${enabled.length}`;
 }
+
+/** What an install reached, for `installedStatus`. */
+export interface InstallResult {
+  applied: number;
+  total: number;
+  ready: number;
+  /** Workloads the addon waits for. */
+  readyTotal: number;
+  fighting: string | undefined;
+  foreign: readonly string[];
+}
+
+/** Phase and message after an install pass: foreign objects fail it, a fight degrades it. */
+export function installedStatus(prev: AddonStatus | undefined, r: InstallResult): { phase: Phase; message: string } {
+  if (r.foreign.length > 0) {
+    const one = r.foreign.length === 1;
+    return { phase: 'Failed', message: `${r.foreign.join(', ')} already exist${one ? 's' : ''} without Harbormaster's labels; rename or remove ${one ? 'it' : 'them'}` };
+  }
+  if (r.fighting) return { phase: 'Degraded', message: `another controller keeps changing ${r.fighting}; backing off` };
+  const phase = runningPhase(prev, r.ready === r.readyTotal && r.applied === r.total);
+  const message = phase === 'Ready'
+    ? `all ${r.total} objects applied, ${r.ready}/${r.readyTotal} workloads ready`
+    : `${r.applied}/${r.total} objects applied, ${r.ready}/${r.readyTotal} workloads ready`;
+  return { phase, message };
+}

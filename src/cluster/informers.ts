@@ -1,11 +1,11 @@
 /**
  * Feeds the ClusterStore from the API server with list+watch informers. Each
  * object is slimmed on arrival; Secret data is scrubbed from the informer's
- * own cache too, so no secret material stays in memory. An informer that
- * stops on an error is restarted with backoff (client-node informers only
- * recover from 410 Gone by themselves).
+ * own cache too, so no secret material stays in memory. Each feed is a kit
+ * `watch`, which restarts it with backoff when it stops on an error.
  */
-import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { watch, type WatchCache } from '../controller/watch.js';
 import { ApiError, rawList } from './raw.js';
 import { CLUSTER_API, TLS_SECRET_TYPE } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
@@ -51,15 +51,12 @@ export interface InformerSetOptions {
 
 export class InformerSet {
   readonly #options: InformerSetOptions;
-  readonly #informers: ListWatch<KubernetesObject>[] = [];
+  readonly #informers: WatchCache[] = [];
   readonly #synced = new Set<number>();
-  #stopped = false;
-
   constructor(options: InformerSetOptions) {
     this.#options = options;
   }
 
-  /** True once every informer has completed its first list. */
   /** Every feed has listed once (an optional feed whose API is not installed counts as listed). */
   get synced(): boolean {
     return (this.#options.feeds ?? FEEDS).every((_f, i) => this.#synced.has(i));
@@ -81,6 +78,7 @@ export class InformerSet {
 
   #startOne(feed: Feed, index: number): void {
     const { kubeconfig, store, logger } = this.#options;
+    const notInstalled = (err: unknown): boolean => feed.optional === true && err instanceof ApiError && err.code === 404;
     const list = async () => {
       try {
         const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {});
@@ -89,39 +87,27 @@ export class InformerSet {
         return res;
       } catch (err) {
         // An optional API that is not installed (404) holds nothing to wait for; keep retrying in the background.
-        if (feed.optional && err instanceof ApiError && err.code === 404) this.#synced.add(index);
+        if (notInstalled(err)) this.#synced.add(index);
         throw err;
       }
     };
-    const informer = new ListWatch<KubernetesObject>(feed.path, new Watch(kubeconfig), list, false, undefined, feed.fieldSelector);
     const upsert = (o: KubernetesObject): void => store.upsert(feed.kind, scrub(o) as KubeObject);
-    informer.on('add', upsert);
-    informer.on('update', upsert);
-    informer.on('delete', (o) => store.remove(feed.kind, o as KubeObject));
-    let backoffMs = 250;
-    const restart = (): void => {
-      if (this.#stopped) return;
-      setTimeout(() => {
-        if (!this.#stopped) informer.start().catch(restart);
-      }, backoffMs).unref();
-      backoffMs = Math.min(backoffMs * 2, 30_000);
-    };
-    // Fires when a list or watch fails; the informer has stopped and is ours to restart.
-    informer.on('error', (err) => {
-      if (this.#stopped) return;
-      const notInstalled = feed.optional && err instanceof ApiError && err.code === 404;
+    const informer = watch({
+      kubeconfig,
+      path: feed.path,
+      ...(feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {}),
+      list,
+      on: { add: upsert, update: upsert, delete: (o) => store.remove(feed.kind, o as KubeObject) },
+      logger,
+      name: feed.kind,
       // An optional API that is not installed is expected, not worth a warning every 30 s.
-      logger[notInstalled ? 'debug' : 'warn']({ feed: feed.path, fieldSelector: feed.fieldSelector, err: (err as Error)?.message }, 'informer stopped; restarting');
-      restart();
+      expected: notInstalled,
     });
-    // A watch that ends normally re-lists by itself; a successful connect resets the backoff.
-    informer.on('connect', () => { backoffMs = 250; });
     this.#informers.push(informer);
-    informer.start().catch(restart);
+    void informer.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     await Promise.all(this.#informers.map((i) => i.stop()));
   }
 }

@@ -13,8 +13,8 @@ import type { ClusterStore } from '../cluster/store.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
-import { NamespaceReconciler } from '../reconcile/namespaces.js';
+import { IngressConflictReporter } from '../ingress-conflicts/reporter.js';
+import { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
 
 export interface LeaderTaskDeps {
   kubeconfig: KubeConfig;

@@ -19,11 +19,10 @@ import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { builtinPolicies, defaultCatalog } from '../policies/index.js';
 import { HelmRenderer } from '../addons/render.js';
-import { LeaderElector } from '../reconcile/leader.js';
+import { LeaderElector } from '../controller/leader.js';
 import { LeaderTasks } from './leader-tasks.js';
 import type { AddonManager } from '../addons/manager.js';
-import type { IngressConflictReporter } from '../reconcile/ingress-conflicts.js';
-import type { NamespaceReconciler } from '../reconcile/namespaces.js';
+import type { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
 import { hostname } from 'node:os';
 
 export interface ServeOptions {
@@ -68,8 +67,6 @@ export interface RunningServer {
   renderer: HelmRenderer;
   /** True while this replica holds the reconciler lease. */
   leading(): boolean;
-  /** The ingress conflict reporter while this replica leads. */
-  ingressConflicts(): IngressConflictReporter | undefined;
   /** Resolves once /readyz would answer ok (certs loaded, caches synced). */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -179,7 +176,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     addonManager: () => tasks?.addons,
     renderer,
     leading: () => elector?.leading ?? false,
-    ingressConflicts: () => tasks?.conflicts,
     async close() {
       certs.stop();
       config.stop();

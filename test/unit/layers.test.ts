@@ -26,14 +26,15 @@ const LAYERS: ReadonlyArray<{ name: string; folders: readonly string[] }> = [
   { name: 'policies', folders: ['policies'] },
   // Logging and metrics: above the pure layers, so no policy logs or counts.
   { name: 'observability', folders: ['observability'] },
-  // Reading the cluster: informers or manifest files into the store behind the ClusterView.
-  { name: 'cluster', folders: ['cluster'] },
+  // Talking to the cluster: the raw API calls, the controller kit (watch with backoff, work queue,
+  // leader election, Events), informers or manifest files into the store behind the ClusterView.
+  { name: 'cluster', folders: ['cluster', 'controller'] },
   // Transport (express), AdmissionReview decode/encode, the engine and the registry.
   { name: 'admission', folders: ['admission'] },
   // What the registry generates: webhook manifests, the security report, offline review.
   { name: 'registry outputs', folders: ['manifests', 'report', 'review'] },
-  // Writers to the cluster: certificates, the addon pipeline, controllers and their feature folders.
-  { name: 'controllers', folders: ['certs', 'addons', 'reconcile', 'controller', 'namespace-defaults', 'ingress-conflicts'] },
+  // Writers to the cluster: certificates, the addon pipeline, and the other reconcilers with their features.
+  { name: 'controllers', folders: ['certs', 'addons', 'namespace-defaults', 'ingress-conflicts'] },
   // Wiring one process: serve and the leader's tasks.
   { name: 'runtime', folders: ['runtime'] },
   // The local control plane behind `harbormaster dev`.

@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/kube/types.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
-import { desiredObjects } from '../../src/policies/resource-defaults/desired.js';
-import { isUpToDate } from '../../src/policies/resource-defaults/drift.js';
-import { WorkQueue } from '../../src/reconcile/queue.js';
+import { desiredObjects } from '../../src/namespace-defaults/desired.js';
+import { isUpToDate } from '../../src/namespace-defaults/drift.js';
+import { WorkQueue } from '../../src/controller/queue.js';
+import { FakeClock, flush } from '../support/fake-clock.js';
 
 const loaded = loadConfigFile(DEFAULT_POLICY_FILE);
 if (!loaded.ok) throw new Error('policy');
@@ -78,20 +79,24 @@ describe('WorkQueue', () => {
     const runs: string[] = [];
     let concurrent = 0;
     let maxConcurrentA = 0;
+    const release: Array<() => void> = [];
     const q = new WorkQueue({
+      clock: new FakeClock(),
       process: async (k) => {
         if (k === 'a') { concurrent++; maxConcurrentA = Math.max(maxConcurrentA, concurrent); }
         runs.push(k);
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise<void>((r) => release.push(r));
         if (k === 'a') concurrent--;
       },
     });
     for (let i = 0; i < 5; i++) q.add('a');
     q.add('b');
-    await new Promise((r) => setTimeout(r, 1));
+    await flush();
     q.add('a'); // while running: runs once more afterwards
-    await q.idle();
-    await new Promise((r) => setTimeout(r, 30));
+    while (release.length > 0) {
+      release.splice(0).forEach((r) => r());
+      await flush();
+    }
     await q.idle();
     assert.equal(maxConcurrentA, 1);
     assert.deepEqual(runs.filter((k) => k === 'a').length, 2);
@@ -100,13 +105,13 @@ describe('WorkQueue', () => {
   });
 
   it('retries a failing key with growing delays, not in a hot loop', async () => {
+    const clock = new FakeClock();
     const times: number[] = [];
-    const q = new WorkQueue({ baseDelayMs: 20, process: async () => { times.push(Date.now()); throw new Error('boom'); } });
+    const q = new WorkQueue({ clock, baseDelayMs: 20, process: async () => { times.push(clock.now()); throw new Error('boom'); } });
     q.add('x');
-    await new Promise((r) => setTimeout(r, 200));
+    await clock.advance(200);
     q.stop();
-    assert.ok(times.length >= 3 && times.length <= 5, `${times.length} attempts in 200 ms`);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
-    assert.ok((gaps[1] ?? 0) >= (gaps[0] ?? 0), `delays grow: ${gaps.join(', ')}`);
+    assert.deepEqual(times, [0, 20, 60, 140], 'delays 20, 40, 80 ms');
+    assert.equal(clock.pending, 0, 'stop cancels the next retry');
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/kube/types.js';
-import { desiredObjects } from '../../src/policies/resource-defaults/desired.js';
+import { desiredObjects } from '../../src/namespace-defaults/desired.js';
 import { config, pod, validate, type Res } from '../support/resource-defaults.js';
 
 const template = (kind: string, apiVersion: string, spec: unknown, where: 'spec' | 'top' = 'spec'): KubeObject =>

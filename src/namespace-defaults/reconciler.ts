@@ -7,21 +7,21 @@
  * difference, with server-side apply (field manager `harbormaster`); at steady
  * state it makes no API calls at all.
  */
-import { KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
-import { deleteObject, rawList, serverSideApply } from '../cluster/raw.js';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { deleteObject, serverSideApply } from '../cluster/raw.js';
 import type { KubeObject } from '../kube/types.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
-import { desiredObjects } from '../policies/resource-defaults/desired.js';
-import { isUpToDate } from '../policies/resource-defaults/drift.js';
+import { desiredObjects } from './desired.js';
+import { isUpToDate } from './drift.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
 import { MANAGED_OBJECT_NAMES } from '../policies/resource-defaults/names.js';
 import { resolveProfile } from '../policies/resource-defaults/profile.js';
 import { ClusterStore } from '../cluster/store.js';
-import { WorkQueue } from './queue.js';
+import { FIELD_MANAGER } from '../controller/names.js';
+import { WorkQueue } from '../controller/queue.js';
+import { watch, type WatchCache } from '../controller/watch.js';
 import { apiErrorMessage } from '../cluster/errors.js';
-
-export const FIELD_MANAGER = 'harbormaster';
 
 export interface ReconcilerStats {
   applies: number;
@@ -47,39 +47,24 @@ function scopesDiffer(actual: KubeObject, desired: KubeObject): boolean {
 
 export class NamespaceReconciler {
   readonly #o: NamespaceReconcilerOptions;
-  readonly #namespaces: ListWatch<KubernetesObject>;
-  readonly #limitRanges: ListWatch<KubernetesObject>;
-  readonly #quotas: ListWatch<KubernetesObject>;
+  readonly #namespaces: WatchCache;
+  readonly #limitRanges: WatchCache;
+  readonly #quotas: WatchCache;
   readonly #queue: WorkQueue;
   readonly stats: ReconcilerStats = { applies: 0, deletes: 0, reconciles: 0 };
-  #stopped = false;
 
   constructor(options: NamespaceReconcilerOptions) {
     this.#o = options;
-    const kc = options.kubeconfig;
-    // Raw lists: the typed client would rename fields (LimitRangeItem `default` → `_default`).
-    const list = (path: string, labelSelector?: string) => () => rawList<KubernetesObject>(kc, path, labelSelector ? { labelSelector } : {});
-    this.#namespaces = new ListWatch('/api/v1/namespaces', new Watch(kc), list('/api/v1/namespaces'), false);
-    this.#limitRanges = new ListWatch('/api/v1/limitranges', new Watch(kc), list('/api/v1/limitranges', SELECTOR), false, SELECTOR);
-    this.#quotas = new ListWatch('/api/v1/resourcequotas', new Watch(kc), list('/api/v1/resourcequotas', SELECTOR), false, SELECTOR);
+    const { kubeconfig, logger } = options;
     this.#queue = new WorkQueue({
       process: (ns) => this.reconcile(ns),
-      onError: (ns, err) => options.logger.warn({ namespace: ns, err: apiErrorMessage(err) }, 'namespace reconcile failed; will retry'),
+      onError: (ns, err) => logger.warn({ namespace: ns, err: apiErrorMessage(err) }, 'namespace reconcile failed; will retry'),
     });
-    const byNamespace = (o: KubernetesObject) => { if (o.metadata?.namespace) this.#queue.add(o.metadata.namespace); };
-    const byName = (o: KubernetesObject) => { if (o.metadata?.name) this.#queue.add(o.metadata.name); };
-    for (const verb of ['add', 'update', 'delete'] as const) {
-      this.#namespaces.on(verb, byName);
-      this.#limitRanges.on(verb, byNamespace);
-      this.#quotas.on(verb, byNamespace);
-    }
-    for (const [name, lw] of [['namespaces', this.#namespaces], ['limitranges', this.#limitRanges], ['resourcequotas', this.#quotas]] as const) {
-      lw.on('error', (err) => {
-        if (this.#stopped) return; // stopping aborts the watch, which reports as an error
-        options.logger.warn({ watch: name, err: (err as Error)?.message }, 'reconciler watch stopped; restarting');
-        setTimeout(() => { if (!this.#stopped) void lw.start().catch(() => undefined); }, 1000).unref();
-      });
-    }
+    const byNamespace = (o: KubernetesObject): void => { if (o.metadata?.namespace) this.#queue.add(o.metadata.namespace); };
+    const byName = (o: KubernetesObject): void => { if (o.metadata?.name) this.#queue.add(o.metadata.name); };
+    this.#namespaces = watch({ kubeconfig, logger, name: 'namespaces', path: '/api/v1/namespaces', on: { change: byName } });
+    this.#limitRanges = watch({ kubeconfig, logger, name: 'limitranges', path: '/api/v1/limitranges', labelSelector: SELECTOR, on: { change: byNamespace } });
+    this.#quotas = watch({ kubeconfig, logger, name: 'resourcequotas', path: '/api/v1/resourcequotas', labelSelector: SELECTOR, on: { change: byNamespace } });
   }
 
   async start(): Promise<void> {
@@ -88,7 +73,6 @@ export class NamespaceReconciler {
   }
 
   stop(): void {
-    this.#stopped = true;
     this.#queue.stop();
     void this.#namespaces.stop();
     void this.#limitRanges.stop();

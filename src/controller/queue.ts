@@ -3,12 +3,16 @@
  * never processed by two workers at once; a failed key is retried with
  * exponential backoff (never a hot loop), and a success resets it.
  */
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
 export interface WorkQueueOptions {
   process: (key: string) => Promise<void>;
   onError?: (key: string, err: unknown) => void;
   concurrency?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Schedules the retries; tests pass a fake one instead of sleeping. */
+  clock?: Clock;
 }
 
 export class WorkQueue {
@@ -17,13 +21,13 @@ export class WorkQueue {
   readonly #active = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<TimerHandle>();
   #running = 0;
   #stopped = false;
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: WorkQueueOptions) {
-    this.#o = { concurrency: 2, baseDelayMs: 200, maxDelayMs: 30_000, ...options };
+    this.#o = { concurrency: 2, baseDelayMs: 200, maxDelayMs: 30_000, clock: systemClock, ...options };
   }
 
   add(key: string): void {
@@ -44,7 +48,7 @@ export class WorkQueue {
 
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) this.#o.clock.clearTimeout(t);
     this.#timers.clear();
     this.#pending.clear();
   }
@@ -62,9 +66,7 @@ export class WorkQueue {
           const n = (this.#failures.get(key) ?? 0) + 1;
           this.#failures.set(key, n);
           const delay = Math.min(this.#o.baseDelayMs * 2 ** (n - 1), this.#o.maxDelayMs);
-          const t = setTimeout(() => { this.#timers.delete(t); this.add(key); }, delay);
-          t.unref();
-          this.#timers.add(t);
+          this.#later(key, delay);
         },
       ).finally(() => {
         this.#running--;
@@ -78,5 +80,11 @@ export class WorkQueue {
         }
       });
     }
+  }
+
+  /** Enqueues `key` again after `ms` (a retry); cancelled by `stop`. */
+  #later(key: string, ms: number): void {
+    const t = this.#o.clock.setTimeout(() => { this.#timers.delete(t); this.add(key); }, ms);
+    this.#timers.add(t);
   }
 }

@@ -9,11 +9,13 @@
  * track those). `harbormaster-quota` is unscoped in both modes because the
  * API server makes `scopes` immutable.
  */
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../kube/names.js';
-import type { KubeObject } from '../../kube/types.js';
-import type { QuotaProfile, ResourceList } from '../../config/types.js';
-import { BEST_EFFORT_QUOTA_NAME, LIMIT_RANGE_NAME, NOT_BEST_EFFORT_QUOTA_NAME, QUOTA_NAME } from './names.js';
-import { isOvercommittable } from './resources.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
+import type { KubeObject } from '../kube/types.js';
+import type { QuotaProfile, ResourceList } from '../config/types.js';
+import {
+  BEST_EFFORT_QUOTA_NAME, LIMIT_RANGE_NAME, NOT_BEST_EFFORT_QUOTA_NAME, QUOTA_NAME,
+} from '../policies/resource-defaults/names.js';
+import { isOvercommittable } from '../policies/resource-defaults/resources.js';
 
 export const PROFILE_LABEL = 'harbormaster.io/quota-profile';
 

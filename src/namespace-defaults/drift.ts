@@ -6,13 +6,15 @@
  * every field we set must be present with our value and the item list must
  * have the same shape.
  */
-import { recOrEmpty } from '../../kube/narrow.js';
-import type { KubeObject } from '../../kube/types.js';
-import { compareQuantity, parseQuantity } from '../../quantity/quantity.js';
+import type { KubeObject } from '../kube/types.js';
+import { compareQuantity, parseQuantity } from '../quantity/quantity.js';
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
 
 function quantitiesInclude(actual: unknown, desired: unknown, exact: boolean): boolean {
-  const a = recOrEmpty(actual);
-  const d = recOrEmpty(desired);
+  const a = rec(actual);
+  const d = rec(desired);
   if (exact && Object.keys(a).length !== Object.keys(d).length) return false;
   for (const [k, v] of Object.entries(d)) {
     const want = parseQuantity(v);
@@ -28,20 +30,20 @@ function labelsMatch(actual: KubeObject, desired: KubeObject): boolean {
 }
 
 function limitRangeMatches(actual: KubeObject, desired: KubeObject): boolean {
-  const a = (recOrEmpty(actual.spec).limits as unknown[]) ?? [];
-  const d = (recOrEmpty(desired.spec).limits as unknown[]) ?? [];
+  const a = (rec(actual.spec).limits as unknown[]) ?? [];
+  const d = (rec(desired.spec).limits as unknown[]) ?? [];
   if (!Array.isArray(a) || a.length !== d.length) return false;
   return d.every((want) => {
-    const w = recOrEmpty(want);
-    const have = a.map(recOrEmpty).find((x) => x.type === w.type);
+    const w = rec(want);
+    const have = a.map(rec).find((x) => x.type === w.type);
     if (!have) return false;
     return Object.keys(w).filter((k) => k !== 'type').every((k) => quantitiesInclude(have[k], w[k], false));
   });
 }
 
 function quotaMatches(actual: KubeObject, desired: KubeObject): boolean {
-  const a = recOrEmpty(actual.spec);
-  const d = recOrEmpty(desired.spec);
+  const a = rec(actual.spec);
+  const d = rec(desired.spec);
   const scopes = (v: unknown) => JSON.stringify([...((Array.isArray(v) ? v : []) as string[])].sort());
   return quantitiesInclude(a.hard, d.hard, true) && scopes(a.scopes) === scopes(d.scopes);
 }

@@ -6,7 +6,7 @@
  * reported again, so at rest it writes nothing.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { rawRequest } from '../cluster/raw.js';
+import { recordEvent } from '../controller/events.js';
 import type { ClusterStore } from '../cluster/store.js';
 import type { Logger } from '../observability/log.js';
 import { findHostConflicts, type HostConflict } from '../policies/ingress/conflicts.js';
@@ -45,12 +45,6 @@ export class IngressConflictReporter {
     if (this.#timer) clearTimeout(this.#timer);
   }
 
-  /** Resolves when the last scheduled check has run. */
-  async settled(): Promise<void> {
-    while (this.#timer) await new Promise((r) => setTimeout(r, 20));
-    await this.#running;
-  }
-
   #schedule(): void {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
@@ -77,23 +71,14 @@ export class IngressConflictReporter {
   }
 
   async #event(c: HostConflict): Promise<void> {
-    const now = new Date().toISOString();
-    await rawRequest(this.#o.kubeconfig, {
-      method: 'POST',
-      path: `/api/v1/namespaces/${encodeURIComponent(c.ingress.namespace)}/events`,
-      body: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${c.ingress.name}.` },
-        involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: c.ingress.namespace, name: c.ingress.name },
-        type: 'Warning',
-        reason: 'HostConflict',
-        message: `[${c.rule}] ${c.message}; this Ingress got past admission in a race and should be removed or changed`.slice(0, 1000),
-        source: { component: 'harbormaster' },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
+    await recordEvent({
+      kubeconfig: this.#o.kubeconfig,
+      namespace: c.ingress.namespace,
+      involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: c.ingress.namespace, name: c.ingress.name },
+      type: 'Warning',
+      reason: 'HostConflict',
+      message: `[${c.rule}] ${c.message}; this Ingress got past admission in a race and should be removed or changed`,
+      component: 'harbormaster',
     });
     this.#o.onWrite?.();
   }

@@ -1,0 +1,92 @@
+/**
+ * Child processes of the local control plane, and waiting for them. Each runs
+ * in its own process group with its log in a file; they stop in reverse
+ * order (etcd last) and are killed outright if we exit without stopping them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class Processes {
+  readonly list: Array<{ name: string; child: ChildProcess }> = [];
+
+  start(name: string, bin: string, args: string[], logDir: string): ChildProcess {
+    const log = createWriteStream(join(logDir, `${name}.log`));
+    // Own process group: a Ctrl-C in the terminal reaches us, not them, so we
+    // can stop them in order (etcd last). killAllNow() covers a crash of ours.
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.list.push({ name, child });
+    if (this.list.length === 1) process.once('exit', this.#killAllNow);
+    return child;
+  }
+
+  readonly #killAllNow = (): void => {
+    for (const { child } of this.list) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+
+  async stopAll(): Promise<void> {
+    // Reverse order: controller-manager, apiserver, then etcd.
+    for (const { child } of [...this.list].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.off('exit', this.#killAllNow);
+  }
+}
+
+/** The last `lines` of a log file, for an error message. */
+export function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Polls `check` until true; fails early when a child died (`died` names it). */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, died: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = died();
+    if (dead) throw new Error(`${what}: ${dead}`);
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not become ready in ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function httpsOk(url: string, ca: string, client?: { cert: string; key: string }): Promise<boolean> {
+  const { request } = await import('node:https');
+  return new Promise((resolve) => {
+    const req = request(url, { ca, ...(client ?? {}), timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.end();
+  });
+}
