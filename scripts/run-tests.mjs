@@ -12,7 +12,7 @@ const wanted = process.argv[2] ? [process.argv[2]] : ['unit', 'e2e'];
 
 function files(dir) {
   let out = [];
-  let entries = [];
+  let entries;
   try { entries = readdirSync(dir).sort(); } catch { return out; }
   for (const e of entries) {
     const p = join(dir, e);

@@ -20,7 +20,7 @@ export interface ClusterObject extends KubernetesObject {
 export function clusterInCharge(clusters: readonly KubernetesObject[]): ClusterObject | undefined {
   return [...clusters].sort((a, b) =>
     String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')) || String(a.metadata?.name).localeCompare(String(b.metadata?.name)),
-  )[0] as ClusterObject | undefined;
+  )[0];
 }
 
 export interface ClusterEventOptions {

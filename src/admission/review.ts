@@ -43,46 +43,52 @@ function metadataProblem(obj: Record<string, unknown>, field: string): string | 
   return undefined;
 }
 
-/** Validates the envelope of an AdmissionReview v1 request. */
-export function decodeReview(body: unknown): Decoded {
-  if (!isObject(body)) return { ok: false, reason: 'body is not a JSON object' };
-  if (body.apiVersion !== 'admission.k8s.io/v1') {
-    return { ok: false, reason: 'apiVersion must be admission.k8s.io/v1' };
-  }
-  if (body.kind !== 'AdmissionReview') return { ok: false, reason: 'kind must be AdmissionReview' };
-  const req = body.request;
-  if (!isObject(req)) return { ok: false, reason: 'request is missing' };
-  if (typeof req.uid !== 'string' || req.uid.length === 0 || req.uid.length > 128) {
-    return { ok: false, reason: 'request.uid is missing' };
-  }
-  if (!isObject(req.kind) || typeof req.kind.kind !== 'string') {
-    return { ok: false, reason: 'request.kind is missing' };
-  }
+/** The envelope around the request: apiVersion, kind, and a request object. */
+function envelopeProblem(body: unknown): string | undefined {
+  if (!isObject(body)) return 'body is not a JSON object';
+  if (body.apiVersion !== 'admission.k8s.io/v1') return 'apiVersion must be admission.k8s.io/v1';
+  if (body.kind !== 'AdmissionReview') return 'kind must be AdmissionReview';
+  if (!isObject(body.request)) return 'request is missing';
+  return undefined;
+}
+
+const isObjectOrAbsent = (v: unknown): boolean => v === undefined || v === null || isObject(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The request's own fields, in the shapes the API server sends them. */
+function requestProblem(req: Record<string, unknown>): string | undefined {
+  if (typeof req.uid !== 'string' || req.uid.length === 0 || req.uid.length > 128) return 'request.uid is missing';
+  if (!isObject(req.kind) || typeof req.kind.kind !== 'string') return 'request.kind is missing';
   if (typeof req.operation !== 'string' || !(OPERATIONS as readonly string[]).includes(req.operation)) {
-    return { ok: false, reason: 'request.operation is not one of CREATE, UPDATE, DELETE, CONNECT' };
-  }
-  if (req.object !== undefined && req.object !== null && !isObject(req.object)) {
-    return { ok: false, reason: 'request.object is not an object' };
-  }
-  if (req.oldObject !== undefined && req.oldObject !== null && !isObject(req.oldObject)) {
-    return { ok: false, reason: 'request.oldObject is not an object' };
+    return 'request.operation is not one of CREATE, UPDATE, DELETE, CONNECT';
   }
   for (const field of ['object', 'oldObject'] as const) {
     const o = req[field];
+    if (!isObjectOrAbsent(o)) return `request.${field} is not an object`;
     const problem = isObject(o) ? metadataProblem(o, `request.${field}`) : undefined;
-    if (problem) return { ok: false, reason: problem };
+    if (problem) return problem;
   }
   for (const k of ['name', 'namespace', 'subResource'] as const) {
-    if (req[k] !== undefined && typeof req[k] !== 'string') return { ok: false, reason: `request.${k} is not a string` };
+    if (req[k] !== undefined && typeof req[k] !== 'string') return `request.${k} is not a string`;
   }
+  return undefined;
+}
+
+/** Validates the envelope of an AdmissionReview v1 request. */
+export function decodeReview(body: unknown): Decoded {
+  const envelope = envelopeProblem(body);
+  if (envelope) return { ok: false, reason: envelope };
+  const req = (body as { request: Record<string, unknown> }).request;
+  const problem = requestProblem(req);
+  if (problem) return { ok: false, reason: problem };
   const kind = req.kind as Record<string, unknown>;
   const request: AdmissionRequest = {
     ...(req as unknown as AdmissionRequest),
-    kind: { group: String(kind.group ?? ''), version: String(kind.version ?? ''), kind: String(kind.kind) },
+    kind: { group: str(kind.group), version: str(kind.version), kind: str(kind.kind) },
     resource: isObject(req.resource)
       ? (req.resource as unknown as AdmissionRequest['resource'])
       : { group: '', version: '', resource: '' },
-    userInfo: isObject(req.userInfo) ? (req.userInfo as AdmissionRequest['userInfo']) : {},
+    userInfo: isObject(req.userInfo) ? req.userInfo : {},
   };
   return { ok: true, request };
 }

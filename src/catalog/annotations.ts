@@ -45,61 +45,71 @@ export function credentialPaths(value: unknown, path = ''): string[] {
   return out;
 }
 
-export function parseAddonAnnotations(annotations: Readonly<Record<string, string>>, catalog: readonly Addon[]): { settings: AddonSetting[]; problems: AddonProblem[] } {
-  const problems: AddonProblem[] = [];
-  const byName = new Map(catalog.map((a) => [a.name, a]));
-  const states = new Map<string, string>();
-  const rawValues = new Map<string, string>();
-  const purge = new Map<string, string>();
+interface Grouped {
+  states: Map<string, string>;
+  rawValues: Map<string, string>;
+  purge: Map<string, string>;
+}
+
+/** Sorts the `addons.harbormaster.io/` annotations by addon and field; unknown addons and fields are problems. */
+function group(annotations: Readonly<Record<string, string>>, catalog: readonly Addon[], problems: AddonProblem[]): Grouped {
+  const names = new Set(catalog.map((a) => a.name));
+  const g: Grouped = { states: new Map(), rawValues: new Map(), purge: new Map() };
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(ADDON_PREFIX)) continue;
     const rest = k.slice(ADDON_PREFIX.length);
     const dot = rest.indexOf('.');
     const name = dot < 0 ? rest : rest.slice(0, dot);
     const field = dot < 0 ? '' : rest.slice(dot + 1);
-    if (!byName.has(name)) {
-      problems.push({ rule: 'addons.known-addon', addon: name, message: `metadata.annotations["${k}"]: unknown addon "${name}"; the catalog has ${[...byName.keys()].join(', ')}` });
-      continue;
-    }
-    if (field === '') states.set(name, v);
-    else if (field === 'values') rawValues.set(name, v);
-    else if (field === 'purge') purge.set(name, v);
+    if (!names.has(name)) {
+      problems.push({ rule: 'addons.known-addon', addon: name, message: `metadata.annotations["${k}"]: unknown addon "${name}"; the catalog has ${[...names].join(', ')}` });
+    } else if (field === '') g.states.set(name, v);
+    else if (field === 'values') g.rawValues.set(name, v);
+    else if (field === 'purge') g.purge.set(name, v);
     else problems.push({ rule: 'addons.state', addon: name, message: `metadata.annotations["${k}"]: unknown field "${field}" (use ${ADDON_PREFIX}${name}, .values or .purge)` });
   }
+  return g;
+}
+
+/** One addon's values text: parsed, a mapping, no literal credentials, valid for its schema; undefined after a problem that stops it. */
+function checkValues(addon: Addon, raw: string | undefined, problems: AddonProblem[]): Record<string, unknown> | undefined {
+  const at = `metadata.annotations["${ADDON_PREFIX}${addon.name}.values"]`;
+  if (raw === undefined || raw.trim() === '') return {};
+  const text = parseValuesText(raw);
+  if (!text.ok) {
+    problems.push({ rule: 'addons.values', addon: addon.name, message: `${at} ${text.problem}` });
+    return undefined;
+  }
+  const parsed = text.value;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push({ rule: 'addons.values', addon: addon.name, message: `${at} must be a mapping` });
+    return undefined;
+  }
+  const values = parsed as Record<string, unknown>;
+  for (const path of credentialPaths(values)) {
+    problems.push({ rule: 'addons.no-credentials', addon: addon.name, message: `${at} ${path} looks like a credential; reference a Secret instead` });
+  }
+  for (const e of addon.validateValues(values)) problems.push({ rule: 'addons.values', addon: addon.name, message: `${at} ${e}` });
+  return values;
+}
+
+export function parseAddonAnnotations(annotations: Readonly<Record<string, string>>, catalog: readonly Addon[]): { settings: AddonSetting[]; problems: AddonProblem[] } {
+  const problems: AddonProblem[] = [];
+  const g = group(annotations, catalog, problems);
   const settings: AddonSetting[] = [];
   for (const addon of catalog) {
-    const state = states.get(addon.name);
+    const state = g.states.get(addon.name);
     const key = `${ADDON_PREFIX}${addon.name}`;
     if (state !== undefined && state !== 'enabled' && state !== 'disabled') {
       problems.push({ rule: 'addons.state', addon: addon.name, message: `metadata.annotations["${key}"] must be "enabled" or "disabled"` });
       continue;
     }
-    const p = purge.get(addon.name);
+    const p = g.purge.get(addon.name);
     if (p !== undefined && p !== 'true' && p !== 'false') {
       problems.push({ rule: 'addons.state', addon: addon.name, message: `metadata.annotations["${key}.purge"] must be "true" or "false"` });
     }
-    let values: Record<string, unknown> = {};
-    const raw = rawValues.get(addon.name);
-    if (raw !== undefined && raw.trim() !== '') {
-      const text = parseValuesText(raw);
-      if (!text.ok) {
-        problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] ${text.problem}` });
-        continue;
-      }
-      const parsed = text.value;
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] must be a mapping` });
-        continue;
-      }
-      values = parsed as Record<string, unknown>;
-      const creds = credentialPaths(values);
-      for (const path of creds) {
-        problems.push({ rule: 'addons.no-credentials', addon: addon.name, message: `metadata.annotations["${key}.values"] ${path} looks like a credential; reference a Secret instead` });
-      }
-      for (const e of addon.validateValues(values)) {
-        problems.push({ rule: 'addons.values', addon: addon.name, message: `metadata.annotations["${key}.values"] ${e}` });
-      }
-    }
+    const values = checkValues(addon, g.rawValues.get(addon.name), problems);
+    if (values === undefined) continue;
     if (state !== undefined) settings.push({ name: addon.name, enabled: state === 'enabled', values, purge: p === 'true' });
   }
   return { settings, problems };

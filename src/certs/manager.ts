@@ -115,7 +115,7 @@ export class CertManager {
     let bundleCAs = [caPem];
     if (reason !== undefined) {
       let ca = { cert: caPem, key: unb64(secret?.data?.['ca.key']) };
-      let caValid = false;
+      let caValid: boolean;
       try {
         caValid = Date.parse(new X509Certificate(ca.cert).validTo) > now.getTime() + renewBeforeDays * DAY && ca.key.length > 0;
       } catch {

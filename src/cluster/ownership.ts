@@ -124,9 +124,9 @@ export class OwnershipIndex implements OwnershipView {
     const parent = parentDomain(host);
     if (parent === undefined) return;
     let byNs = this.#under.get(parent);
-    if (!byNs) this.#under.set(parent, (byNs = new Map()));
+    if (!byNs) this.#under.set(parent, (byNs = new Map<string, Map<string, number>>()));
     let hosts = byNs.get(namespace);
-    if (!hosts) byNs.set(namespace, (hosts = new Map()));
+    if (!hosts) byNs.set(namespace, (hosts = new Map<string, number>()));
     const n = (hosts.get(host) ?? 0) + delta;
     if (n > 0) hosts.set(host, n);
     else hosts.delete(host);

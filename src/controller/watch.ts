@@ -80,7 +80,7 @@ export function watch(options: WatchOptions): WatchCache {
   let stopped = false;
   let failures = 0;
   let startedAt = 0;
-  let timer: TimerHandle | undefined;
+  let timer: TimerHandle = undefined; // unknown already admits undefined: no timer pending
 
   const run = async (): Promise<void> => {
     startedAt = clock.now();

@@ -72,7 +72,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await ctx.procs.stopAll();
     const tails = ctx.procs.list.map((p) => `--- ${p.name}.log (last lines) ---\n${tail(join(ctx.logs, p.name + '.log'), 15)}`).join('\n');
     if (ownsDir && !process.env.HARBORMASTER_KEEP_FAILED) rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}\n${tails}`);
+    throw new Error(`${(err as Error).message}\n${tails}`, { cause: err });
   }
 }
 

@@ -90,42 +90,58 @@ export class NamespaceReconciler {
 
   async reconcile(name: string): Promise<void> {
     this.stats.reconciles++;
+    const desired = this.#desiredFor(name);
+    if (!desired) return;
+    for (const obj of desired.objects) await this.#converge(name, obj, desired.profile);
+    await this.#prune(name, new Set(desired.objects.map((o) => `${o.kind}/${o.metadata?.name}`)));
+  }
+
+  /** What the namespace should hold, or undefined for a system, terminating or unresolvable namespace. */
+  #desiredFor(name: string): { objects: KubeObject[]; profile: string } | undefined {
     const config = this.#o.config();
     const ns = this.#namespaces.get(name);
-    if (!ns || config.systemNamespaces.includes(name)) return;
-    if ((ns as { status?: { phase?: string } }).status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) return;
+    if (!ns || config.systemNamespaces.includes(name)) return undefined;
+    if ((ns as { status?: { phase?: string } }).status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp) return undefined;
     const view = new ClusterStore();
     view.upsert('Namespace', ns as KubeObject);
     const resolved = resolveProfile(name, view, config);
-    if (!resolved) return;
-    const desired = desiredObjects({
+    if (!resolved) return undefined;
+    const objects = desiredObjects({
       namespace: name,
       profileName: resolved.name,
       profile: resolved.profile,
       allowBestEffort: resolved.allowBestEffort,
       bestEffortPods: config.resourceDefaults.bestEffortPods,
     });
-    for (const obj of desired) {
-      const cache = obj.kind === 'LimitRange' ? this.#limitRanges : this.#quotas;
-      const actual = cache.get(obj.metadata?.name ?? '', name) as KubeObject | undefined;
-      if (isUpToDate(actual, obj)) continue;
-      if (actual && scopesDiffer(actual, obj)) {
-        // scopes are immutable: replace the object.
-        await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[String(obj.kind)] ?? '', namespace: name, name: obj.metadata?.name ?? '' });
-        this.stats.deletes++;
-        this.#o.onWrite?.('delete', String(obj.kind));
-      }
-      await serverSideApply(this.#o.kubeconfig, obj, RESOURCES[String(obj.kind)] ?? '', FIELD_MANAGER);
-      this.stats.applies++;
-      this.#o.onWrite?.('apply', String(obj.kind));
-      this.#o.logger.info({ namespace: name, kind: obj.kind, name: obj.metadata?.name, profile: resolved.name }, actual ? 'healed managed object' : 'created managed object');
+    return { objects, profile: resolved.name };
+  }
+
+  /** Applies one desired object unless the cache shows it up to date; replaces it when its immutable scopes differ. */
+  async #converge(name: string, obj: KubeObject, profile: string): Promise<void> {
+    const cache = obj.kind === 'LimitRange' ? this.#limitRanges : this.#quotas;
+    const objName = obj.metadata?.name ?? '';
+    const kind = String(obj.kind);
+    const actual = cache.get(objName, name) as KubeObject | undefined;
+    if (isUpToDate(actual, obj)) return;
+    if (actual && scopesDiffer(actual, obj)) {
+      // scopes are immutable: replace the object.
+      await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[kind] ?? '', namespace: name, name: objName });
+      this.stats.deletes++;
+      this.#o.onWrite?.('delete', kind);
     }
-    // Prune managed objects this namespace no longer needs (best-effort mode switched off or on).
-    const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata?.name}`));
+    await serverSideApply(this.#o.kubeconfig, obj, RESOURCES[kind] ?? '', FIELD_MANAGER);
+    this.stats.applies++;
+    this.#o.onWrite?.('apply', kind);
+    this.#o.logger.info({ namespace: name, kind: obj.kind, name: objName, profile }, actual ? 'healed managed object' : 'created managed object');
+  }
+
+  /** Deletes managed objects this namespace no longer needs (best-effort mode switched off or on). */
+  async #prune(name: string, wanted: ReadonlySet<string>): Promise<void> {
     for (const [kind, cache] of [['LimitRange', this.#limitRanges], ['ResourceQuota', this.#quotas]] as const) {
+      const managed = Object.hasOwn(MANAGED_OBJECT_NAMES, kind) ? (MANAGED_OBJECT_NAMES[kind] ?? []) : [];
       for (const obj of cache.list(name)) {
         const objName = obj.metadata?.name ?? '';
-        if (!(Object.hasOwn(MANAGED_OBJECT_NAMES, kind) ? (MANAGED_OBJECT_NAMES[kind] ?? []) : []).includes(objName) || wanted.has(`${kind}/${objName}`)) continue;
+        if (!managed.includes(objName) || wanted.has(`${kind}/${objName}`)) continue;
         await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[kind] ?? '', namespace: name, name: objName });
         this.stats.deletes++;
         this.#o.onWrite?.('delete', kind);

@@ -138,7 +138,7 @@ export class DecisionBuilder {
    */
   set(rule: string, segments: ReadonlyArray<string | number>, value: unknown): void {
     if (this.#isExempt(rule) || segments.length === 0) return;
-    let node: Record<string | number, unknown> = this.working as Record<string, unknown>;
+    let node: Record<string | number, unknown> = this.working;
     for (let i = 0; i < segments.length - 1; i++) {
       const key = segments[i] as string | number;
       let next = node[key];
@@ -170,7 +170,7 @@ export class DecisionBuilder {
       const trie = this.#trie();
       const ops = diffWritten(this.#original ?? {}, this.#working, writtenRoots(trie));
       const ruleFor = this.#tagger(trie);
-      patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }) as TaggedPatchOp);
+      patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }));
     }
     return {
       allowed,

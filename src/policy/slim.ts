@@ -67,7 +67,7 @@ export function slimService(o: KubeObject): ServiceInfo {
 function slimRule(r: unknown): { host: string; paths: IngressPathInfo[] } {
   const rule = recOrEmpty(r);
   const paths = arr(recOrEmpty(rule.http).paths);
-  const out: IngressPathInfo[] = new Array(paths.length);
+  const out = new Array<IngressPathInfo>(paths.length);
   for (let i = 0; i < paths.length; i++) {
     const p = recOrEmpty(paths[i]);
     const info: IngressPathInfo = { path: str(p.path) ?? '/' };

@@ -131,6 +131,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
+  // eslint-disable-next-line prefer-const -- the cert watcher, created first, reaches the server assigned below
   let https: HttpsServer | undefined;
   const certs = new CertWatcher({
     dir: options.certDir,

@@ -85,7 +85,7 @@ describe('cloud-credentials: collisions with what we inject', () => {
     it(`admits ${name}`, () => {
       const d = run(obj);
       assert.deepEqual(d.denials, []);
-      const again = run((d.mutated ?? obj) as KubeObject);
+      const again = run((d.mutated ?? obj));
       assert.deepEqual(again.patch, [], 'a second pass adds nothing');
     });
   }
@@ -130,8 +130,8 @@ describe('cloud-credentials: platform sidecars', () => {
   /** The API server's order with reinvocation: cloud-credentials, addon-sidecars, cloud-credentials again. */
   const chain = (obj: KubeObject) => {
     const first = run(obj);
-    const sidecars = run((first.mutated ?? obj) as KubeObject, policy('addon-sidecars'));
-    const again = run((sidecars.mutated ?? obj) as KubeObject);
+    const sidecars = run((first.mutated ?? obj), policy('addon-sidecars'));
+    const again = run((sidecars.mutated ?? obj));
     return { spec: (again.mutated ?? sidecars.mutated)?.spec as Spec, again };
   };
   const cases: Array<[string, Record<string, string>, { train: string[] | undefined; sidecar: string[] | undefined; warning?: RegExp }]> = [
@@ -170,7 +170,7 @@ describe('cloud-credentials: review gives the same decision as the policy', () =
     assert.equal(offline.allowed, true, JSON.stringify(offline.denials));
     const patched = fastJsonPatch.applyPatch(structuredClone(obj), offline.patch.map(({ rule: _r, ...op }) => op) as fastJsonPatch.Operation[]).newDocument;
     const first = run(obj);
-    const direct = run((run((first.mutated ?? obj) as KubeObject, policy('addon-sidecars')).mutated ?? obj) as KubeObject);
+    const direct = run((run((first.mutated ?? obj), policy('addon-sidecars')).mutated ?? obj));
     const s = patched.spec as Spec;
     const t = (direct.mutated ?? obj).spec as Spec;
     for (const name of ['train', 'fluent-bit']) assert.deepEqual(envNames(s, name), envNames(t, name), name);

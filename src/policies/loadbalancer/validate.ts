@@ -35,23 +35,21 @@ function claimant(request: PolicyInput['request'], vip: string): Claimant {
   return { kind: 'Service', namespace, name, ...(key && old.includes(key) && typeof created === 'string' ? { created } : {}) };
 }
 
-function evaluate(input: PolicyInput, out: DecisionBuilder): void {
-  const { request, config } = input;
-  const svc = request.object;
-  const spec = rec(svc?.spec) ?? {};
-  const ns = request.namespace ?? '';
+function checkExternalIPs(spec: Record<string, unknown>, ns: string, config: PolicyInput['config'], out: DecisionBuilder): void {
   const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs : [];
   if (externalIPs.length > 0 && !config.loadBalancer.externalIPNamespaces.includes(ns)) {
     out.deny(RULES.externalIPs, `spec.externalIPs is not allowed in namespace ${ns} (it lets a Service claim any address); use type: LoadBalancer with a VIP`);
   }
-  // Annotations of a Service that is (or became) another type have no effect; they are checked again if it turns back.
-  if (spec.type !== 'LoadBalancer') return;
-  const shareWith = svc?.metadata?.annotations?.[SHARE_WITH_ANNOTATION];
-  const shareProblem = shareWith === undefined ? undefined : shareWithProblem(shareWith);
-  if (shareProblem) out.deny(RULES.shareWith, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(shareWith))} ${shareProblem}`);
+}
 
-  const lb = checkLbAnnotations(svc?.metadata?.annotations ?? {}, spec, out);
-  const ports = portsOf(spec);
+function checkShareWith(annotations: Record<string, string>, out: DecisionBuilder): void {
+  const shareWith = annotations[SHARE_WITH_ANNOTATION];
+  const problem = shareWith === undefined ? undefined : shareWithProblem(shareWith);
+  if (problem) out.deny(RULES.shareWith, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(shareWith))} ${problem}`);
+}
+
+/** Protocols the load balancer supports, and source ranges as canonical CIDRs. */
+function checkPortsAndRanges(spec: Record<string, unknown>, ports: Port[], out: DecisionBuilder): void {
   ports.forEach((p, i) => {
     if (p.protocol !== 'TCP' && p.protocol !== 'UDP') out.deny(RULES.protocols, `spec.ports[${i}].protocol "${p.protocol}" is not supported by the load balancer; use TCP or UDP`);
   });
@@ -60,7 +58,21 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
     const parsed = typeof r === 'string' ? parseCanonicalCIDR(r) : { problem: 'is not a CIDR' };
     if (parsed.problem) out.deny(RULES.sourceRanges, `spec.loadBalancerSourceRanges[${i}] ${shown(String(r))} ${parsed.problem}`);
   });
+}
 
+function evaluate(input: PolicyInput, out: DecisionBuilder): void {
+  const { request, config } = input;
+  const svc = request.object;
+  const spec = rec(svc?.spec) ?? {};
+  const ns = request.namespace ?? '';
+  checkExternalIPs(spec, ns, config, out);
+  // Annotations of a Service that is (or became) another type have no effect; they are checked again if it turns back.
+  if (spec.type !== 'LoadBalancer') return;
+  const annotations = svc?.metadata?.annotations ?? {};
+  checkShareWith(annotations, out);
+  const lb = checkLbAnnotations(annotations, spec, out);
+  const ports = portsOf(spec);
+  checkPortsAndRanges(spec, ports, out);
   const lbIP = typeof spec.loadBalancerIP === 'string' && spec.loadBalancerIP ? spec.loadBalancerIP : undefined;
   if (lb.vip !== undefined && lbIP !== undefined && lb.vip !== lbIP) {
     out.deny(RULES.vip, `spec.loadBalancerIP ${shown(lbIP)} and ${LB_PREFIX}vip ${shown(lb.vip)} differ; set one`);
