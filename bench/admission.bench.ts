@@ -26,14 +26,21 @@ function stats(samples: number[]): { median: number; p99: number } {
   return { median: s[Math.floor(s.length / 2)] ?? 0, p99: s[Math.floor(s.length * 0.99)] ?? 0 };
 }
 
-const pod = podObject('bench', Array.from({ length: 10 }, (_, i) => ({ name: `c${i}`, image: 'nginx', ...(i % 2 ? { resources: { limits: { cpu: '100m' } } } : {}) })));
+const pod = podObject(
+  'bench',
+  Array.from({ length: 10 }, (_, i) => ({ name: `c${i}`, image: 'nginx', ...(i % 2 ? { resources: { limits: { cpu: '100m' } } } : {}) })),
+);
 const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', annotations: { 'harbormaster.io/quota-profile': 'small' } } };
 const loaded = loadConfigFile(DEFAULT_POLICY_FILE);
 if (!loaded.ok) throw new Error('policy');
 const cluster = storeFromObjects([ns]);
 
 // The representative request of each policy: what it does real work on.
-const credPod = podObject('creds', ['app', 'proxy', 'log'].map((name) => ({ name, image: 'x' })), { annotations: { 'credentials.harbormaster.io/inject': 'gcp,aws' } });
+const credPod = podObject(
+  'creds',
+  ['app', 'proxy', 'log'].map((name) => ({ name, image: 'x' })),
+  { annotations: { 'credentials.harbormaster.io/inject': 'gcp,aws' } },
+);
 const credCluster = storeFromObjects([
   ns,
   { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'gcp', namespace: 'team-a' } },
@@ -44,18 +51,84 @@ const gcpSecretObj = gcpSecret('key', gcpKey());
 const netCluster = storeFromObjects([
   ns,
   { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls', namespace: 'team-a' } },
-  ...Array.from({ length: 200 }, (_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: `t${i % 20}`, annotations: { 'lb.harbormaster.io/vip': `203.0.113.${i % 250}`, 'lb.harbormaster.io/shared-vip-key': 'k' } }, spec: { type: 'LoadBalancer', ports: [{ port: 1000 + i, protocol: 'TCP' }] } })),
-  ...Array.from({ length: 200 }, (_, i) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: `i${i}`, namespace: `t${i % 20}` }, spec: { rules: [{ host: `h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix' }] } }] } })),
+  ...Array.from({ length: 200 }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: `s${i}`,
+      namespace: `t${i % 20}`,
+      annotations: { 'lb.harbormaster.io/vip': `203.0.113.${i % 250}`, 'lb.harbormaster.io/shared-vip-key': 'k' },
+    },
+    spec: { type: 'LoadBalancer', ports: [{ port: 1000 + i, protocol: 'TCP' }] },
+  })),
+  ...Array.from({ length: 200 }, (_, i) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: `i${i}`, namespace: `t${i % 20}` },
+    spec: { rules: [{ host: `h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix' }] } }] },
+  })),
 ]);
-const lbService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', annotations: { 'lb.harbormaster.io/vip': '203.0.113.7', 'lb.harbormaster.io/shared-vip-key': 'k', 'lb.harbormaster.io/algorithm': 'least-connections', 'lb.harbormaster.io/health-check-interval': '10', 'lb.harbormaster.io/health-check-timeout': '3' } }, spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }], loadBalancerSourceRanges: ['10.0.0.0/8'] } };
-const ingressObj = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '8m', 'nginx.ingress.kubernetes.io/ssl-redirect': 'true', 'ingress.harbormaster.io/min-replicas': '2' } }, spec: { ingressClassName: 'harbormaster', tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }], rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix' }, { path: '/api', pathType: 'Prefix' }] } }] } };
+const lbService = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name: 'web',
+    annotations: {
+      'lb.harbormaster.io/vip': '203.0.113.7',
+      'lb.harbormaster.io/shared-vip-key': 'k',
+      'lb.harbormaster.io/algorithm': 'least-connections',
+      'lb.harbormaster.io/health-check-interval': '10',
+      'lb.harbormaster.io/health-check-timeout': '3',
+    },
+  },
+  spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }], loadBalancerSourceRanges: ['10.0.0.0/8'] },
+};
+const ingressObj = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: {
+    name: 'shop',
+    annotations: {
+      'nginx.ingress.kubernetes.io/proxy-body-size': '8m',
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+      'ingress.harbormaster.io/min-replicas': '2',
+    },
+  },
+  spec: {
+    ingressClassName: 'harbormaster',
+    tls: [{ hosts: ['shop.example.com'], secretName: 'tls' }],
+    rules: [
+      {
+        host: 'shop.example.com',
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix' },
+            { path: '/api', pathType: 'Prefix' },
+          ],
+        },
+      },
+    ],
+  },
+};
 const scenarios: Record<string, { what: string; request: ReturnType<typeof admissionRequest>; cluster: typeof cluster }> = {
   'mutate/resource-defaults': { what: '10-container Pod, nothing set', request: admissionRequest(pod, { namespace: 'team-a' }), cluster },
   'validate/resource-defaults': { what: '10-container Pod', request: admissionRequest(pod, { namespace: 'team-a' }), cluster },
-  'mutate/cloud-credentials': { what: '3-container Pod, GCP + AWS injected', request: admissionRequest(credPod, { namespace: 'team-a' }), cluster: credCluster },
+  'mutate/cloud-credentials': {
+    what: '3-container Pod, GCP + AWS injected',
+    request: admissionRequest(credPod, { namespace: 'team-a' }),
+    cluster: credCluster,
+  },
   'validate/cloud-credentials': { what: 'gcp-credential Secret (RSA key parsed)', request: admissionRequest(gcpSecretObj, { namespace: 'team-a' }), cluster },
-  'validate/loadbalancer': { what: 'LB Service, 5 annotations, 200 Services cached', request: admissionRequest(lbService, { namespace: 'team-a' }), cluster: netCluster },
-  'validate/ingress': { what: 'Ingress, TLS, 2 paths, 3 annotations, 200 Ingresses cached', request: admissionRequest(ingressObj, { namespace: 'team-a' }), cluster: netCluster },
+  'validate/loadbalancer': {
+    what: 'LB Service, 5 annotations, 200 Services cached',
+    request: admissionRequest(lbService, { namespace: 'team-a' }),
+    cluster: netCluster,
+  },
+  'validate/ingress': {
+    what: 'Ingress, TLS, 2 paths, 3 annotations, 200 Ingresses cached',
+    request: admissionRequest(ingressObj, { namespace: 'team-a' }),
+    cluster: netCluster,
+  },
 };
 
 console.log('# policy evaluation, in-process');
@@ -77,7 +150,15 @@ const certs = tempCerts();
 const state = tempDir('hm-bench-');
 writeFileSync(join(state.dir, 'ns.yaml'), JSON.stringify(ns));
 copyFileSync(DEFAULT_POLICY_FILE, join(state.dir, 'policy.yaml'));
-const server = await startServer({ configPath: join(state.dir, 'policy.yaml'), certDir: certs.dir, port: 0, metricsPort: 0, host: '127.0.0.1', stateDir: state.dir, logger: silentLogger() });
+const server = await startServer({
+  configPath: join(state.dir, 'policy.yaml'),
+  certDir: certs.dir,
+  port: 0,
+  metricsPort: 0,
+  host: '127.0.0.1',
+  stateDir: state.dir,
+  logger: silentLogger(),
+});
 const cert = readServingCert(certs.dir);
 const baseline = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
   const chunks: Buffer[] = [];
@@ -98,7 +179,10 @@ async function roundTrips(port: number, path: string, n: number): Promise<number
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     await new Promise<void>((resolve, reject) => {
-      const r = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => { res.resume(); res.on('end', resolve); });
+      const r = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
       r.on('error', reject);
       r.end(body);
     });

@@ -49,5 +49,7 @@ for (const c of hostileCases().filter((x) => !filter || x.name.includes(filter))
   const m = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)]));
   const total = Object.values(m).reduce((a, b) => a + b, 0);
   const f = (n: number | undefined) => (n ?? 0).toFixed(1).padStart(6);
-  console.log(`${f(m.depth)} ${f(m.parse)} ${f(m.decode)} ${f(m.policy)} ${f(m.encode)} = ${f(total)}  ${(reply / 1024).toFixed(0).padStart(5)} KiB  ${c.path} ${c.name}`);
+  console.log(
+    `${f(m.depth)} ${f(m.parse)} ${f(m.decode)} ${f(m.policy)} ${f(m.encode)} = ${f(total)}  ${(reply / 1024).toFixed(0).padStart(5)} KiB  ${c.path} ${c.name}`,
+  );
 }

@@ -20,7 +20,12 @@ try {
     const ann = i % 3 === 0 ? 'harbormaster.io/allow-best-effort: "true"' : `harbormaster.io/quota-profile: ${['default', 'small', 'large'][i % 3]}`;
     await kubectlOk(bin.kubectl, admin, ['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: idle-${i}\n  annotations:\n    ${ann}\n`);
   }
-  await kubectlOk(bin.kubectl, admin, ['annotate', 'cluster', 'local', ...['datadog', 'prometheus', 'efk', 'dashboard'].map((a) => `addons.harbormaster.io/${a}=enabled`)]);
+  await kubectlOk(bin.kubectl, admin, [
+    'annotate',
+    'cluster',
+    'local',
+    ...['datadog', 'prometheus', 'efk', 'dashboard'].map((a) => `addons.harbormaster.io/${a}=enabled`),
+  ]);
   for (;;) {
     await env.server.namespaceReconciler()?.idle();
     await env.server.addonManager()?.idle();
@@ -29,10 +34,14 @@ try {
     if ((await writes()) === w) break;
   }
   const setup = await writes();
-  console.log(`set-up: ${namespaces} namespaces (+ default) and 4 addons, ${setup} writes, converged in ${((Date.now() - t0) / 1000).toFixed(1)} s; render cache ${JSON.stringify(env.server.renderer.stats)}`);
+  console.log(
+    `set-up: ${namespaces} namespaces (+ default) and 4 addons, ${setup} writes, converged in ${((Date.now() - t0) / 1000).toFixed(1)} s; render cache ${JSON.stringify(env.server.renderer.stats)}`,
+  );
   const mem0 = process.memoryUsage().rss;
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  console.log(`idle ${seconds} s: ${(await writes()) - setup} writes; namespace reconciler stats ${JSON.stringify(env.server.namespaceReconciler()?.stats)}; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB; rss ${(mem0 / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `idle ${seconds} s: ${(await writes()) - setup} writes; namespace reconciler stats ${JSON.stringify(env.server.namespaceReconciler()?.stats)}; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB; rss ${(mem0 / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
 } finally {
   await env.stop();
 }

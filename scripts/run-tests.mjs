@@ -13,7 +13,11 @@ const wanted = process.argv[2] ? [process.argv[2]] : ['unit', 'e2e'];
 function files(dir) {
   let out = [];
   let entries;
-  try { entries = readdirSync(dir).sort(); } catch { return out; }
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
   for (const e of entries) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) out = out.concat(files(p));
@@ -24,7 +28,10 @@ function files(dir) {
 
 let failed = false;
 for (const g of wanted) {
-  if (!groups[g]) { console.error(`unknown test group ${g}`); process.exit(2); }
+  if (!groups[g]) {
+    console.error(`unknown test group ${g}`);
+    process.exit(2);
+  }
   const list = groups[g].flatMap(files);
   if (list.length === 0) continue;
   console.log(`\n== ${g}: ${list.length} files ==`);

@@ -25,8 +25,7 @@ function exemptionMatcher(config: PolicyConfig, namespace: string | undefined): 
   if (namespace === undefined || config.exemptions.length === 0) return () => false;
   const matching = config.exemptions.filter((e) => e.namespaces.includes(namespace));
   if (matching.length === 0) return () => false;
-  return (rule) =>
-    matching.some((e) => e.rule === rule || (e.rule.endsWith('.*') && rule.startsWith(e.rule.slice(0, -1))));
+  return (rule) => matching.some((e) => e.rule === rule || (e.rule.endsWith('.*') && rule.startsWith(e.rule.slice(0, -1))));
 }
 
 export function evaluate({ policy, request, cluster, config }: EvaluateInput): Decision {

@@ -44,7 +44,9 @@ export function createAdmissionApp(deps: AdmissionAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/healthz', (_req, res) => { res.type('text/plain').send('ok'); });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
   app.get('/readyz', (_req, res) => {
     if (deps.ready()) res.type('text/plain').send('ok');
     else res.status(503).type('text/plain').send('not ready');
@@ -115,7 +117,9 @@ export function createAdmissionApp(deps: AdmissionAppDeps): express.Express {
     }
   });
 
-  app.use((_req, res) => { fail(res, 404, 'not found'); });
+  app.use((_req, res) => {
+    fail(res, 404, 'not found');
+  });
 
   // express calls a 4-argument function as the error handler.
   app.use((err: { type?: string; status?: number }, _req: Request, res: Response, _next: NextFunction) => {

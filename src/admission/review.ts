@@ -37,7 +37,8 @@ function metadataProblem(obj: Record<string, unknown>, field: string): string | 
   for (const k of ['labels', 'annotations'] as const) {
     if (m[k] !== undefined && m[k] !== null && !isStringMap(m[k])) return `${field}.metadata.${k} must map strings to strings`;
   }
-  if (m.ownerReferences !== undefined && m.ownerReferences !== null && !Array.isArray(m.ownerReferences)) return `${field}.metadata.ownerReferences is not a list`;
+  if (m.ownerReferences !== undefined && m.ownerReferences !== null && !Array.isArray(m.ownerReferences))
+    return `${field}.metadata.ownerReferences is not a list`;
   if (obj.kind !== undefined && typeof obj.kind !== 'string') return `${field}.kind is not a string`;
   if (obj.apiVersion !== undefined && typeof obj.apiVersion !== 'string') return `${field}.apiVersion is not a string`;
   return undefined;
@@ -85,9 +86,7 @@ export function decodeReview(body: unknown): Decoded {
   const request: AdmissionRequest = {
     ...(req as unknown as AdmissionRequest),
     kind: { group: str(kind.group), version: str(kind.version), kind: str(kind.kind) },
-    resource: isObject(req.resource)
-      ? (req.resource as unknown as AdmissionRequest['resource'])
-      : { group: '', version: '', resource: '' },
+    resource: isObject(req.resource) ? (req.resource as unknown as AdmissionRequest['resource']) : { group: '', version: '', resource: '' },
     userInfo: isObject(req.userInfo) ? req.userInfo : {},
   };
   return { ok: true, request };
@@ -112,7 +111,9 @@ export const MAX_WARNINGS = 64;
 export function formatDenials(decision: Decision): string {
   const text = decision.denials.map((d) => `[${d.rule}] ${d.message}`).join('; ');
   if (text.length <= MAX_MESSAGE_BYTES / 3 || Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text;
-  return `${Buffer.from(text).subarray(0, MAX_MESSAGE_BYTES - 40).toString('utf8')} … (message truncated)`;
+  return `${Buffer.from(text)
+    .subarray(0, MAX_MESSAGE_BYTES - 40)
+    .toString('utf8')} … (message truncated)`;
 }
 
 /** Turns a policy decision into the AdmissionResponse for `uid`. */

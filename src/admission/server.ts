@@ -51,10 +51,7 @@ export interface ListenHttpsOptions {
 /** Starts the HTTPS listener; resolves once it accepts connections. */
 export async function listenHttps(options: ListenHttpsOptions): Promise<HttpsServer> {
   const clientAuth = options.cert.clientCa !== undefined;
-  const server = createServer(
-    { ...contextOptions(options.cert), ...(clientAuth ? { requestCert: true, rejectUnauthorized: false } : {}) },
-    options.app,
-  );
+  const server = createServer({ ...contextOptions(options.cert), ...(clientAuth ? { requestCert: true, rejectUnauthorized: false } : {}) }, options.app);
   // The API server reuses connections; keep them a little longer than its idle timeout.
   server.keepAliveTimeout = 95_000;
   server.headersTimeout = 100_000;

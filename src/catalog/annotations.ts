@@ -62,11 +62,20 @@ function group(annotations: Readonly<Record<string, string>>, catalog: readonly 
     const name = dot < 0 ? rest : rest.slice(0, dot);
     const field = dot < 0 ? '' : rest.slice(dot + 1);
     if (!names.has(name)) {
-      problems.push({ rule: 'addons.known-addon', addon: name, message: `metadata.annotations["${k}"]: unknown addon "${name}"; the catalog has ${[...names].join(', ')}` });
+      problems.push({
+        rule: 'addons.known-addon',
+        addon: name,
+        message: `metadata.annotations["${k}"]: unknown addon "${name}"; the catalog has ${[...names].join(', ')}`,
+      });
     } else if (field === '') g.states.set(name, v);
     else if (field === 'values') g.rawValues.set(name, v);
     else if (field === 'purge') g.purge.set(name, v);
-    else problems.push({ rule: 'addons.state', addon: name, message: `metadata.annotations["${k}"]: unknown field "${field}" (use ${ADDON_PREFIX}${name}, .values or .purge)` });
+    else
+      problems.push({
+        rule: 'addons.state',
+        addon: name,
+        message: `metadata.annotations["${k}"]: unknown field "${field}" (use ${ADDON_PREFIX}${name}, .values or .purge)`,
+      });
   }
   return g;
 }
@@ -93,7 +102,10 @@ function checkValues(addon: Addon, raw: string | undefined, problems: AddonProbl
   return values;
 }
 
-export function parseAddonAnnotations(annotations: Readonly<Record<string, string>>, catalog: readonly Addon[]): { settings: AddonSetting[]; problems: AddonProblem[] } {
+export function parseAddonAnnotations(
+  annotations: Readonly<Record<string, string>>,
+  catalog: readonly Addon[],
+): { settings: AddonSetting[]; problems: AddonProblem[] } {
   const problems: AddonProblem[] = [];
   const g = group(annotations, catalog, problems);
   const settings: AddonSetting[] = [];

@@ -43,10 +43,12 @@ export interface Addon {
 }
 
 function files(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? files(p) : [p];
+    });
 }
 
 function digestOf(dir: string): string {

@@ -54,7 +54,10 @@ export function generateCA(options: { commonName: string; days: number; now: Dat
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
   validity(cert, options.now, options.days);
-  const attrs = [{ name: 'commonName', value: options.commonName }, { name: 'organizationName', value: 'harbormaster' }];
+  const attrs = [
+    { name: 'commonName', value: options.commonName },
+    { name: 'organizationName', value: 'harbormaster' },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
@@ -86,10 +89,7 @@ export function generateCertificates(options: CertOptions): CertBundle {
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
-      altNames: [
-        ...dnsNames.map((value) => ({ type: 2, value })),
-        ...(options.extraIPs ?? []).map((ip) => ({ type: 7, ip })),
-      ],
+      altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...(options.extraIPs ?? []).map((ip) => ({ type: 7, ip }))],
     },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
@@ -123,10 +123,7 @@ export function generateClientCert(options: ClientCertOptions): { cert: string; 
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serial();
   validity(cert, now, options.days ?? 30);
-  cert.setSubject([
-    { name: 'commonName', value: options.commonName },
-    ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o })),
-  ]);
+  cert.setSubject([{ name: 'commonName', value: options.commonName }, ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o }))]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },

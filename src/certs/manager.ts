@@ -126,7 +126,18 @@ export class CertManager {
       bundleCAs = [ca.cert, caPem];
       const b = generateCertificates({ service: this.#o.service, namespace, ca, days: 365, now });
       const data = { 'tls.crt': b64(b.cert), 'tls.key': b64(b.key), 'ca.crt': b64(b.caCert), 'ca.key': b64(b.caKey) };
-      const body = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'harbormaster' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) }, data };
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name: secretName,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'harbormaster' },
+          ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+        },
+        data,
+      };
       if (secret) await rawRequest(kc, { method: 'PUT', path, body });
       else await rawRequest(kc, { method: 'POST', path: `/api/v1/namespaces/${namespace}/secrets`, body });
       this.#o.onWrite?.('secret');
@@ -147,7 +158,9 @@ export class CertManager {
         throw err;
       }
       // A JSON patch of exactly the caBundle fields: nothing else of the configuration is ours.
-      const ops = (cfg.webhooks ?? []).flatMap((w, i) => (w.clientConfig?.caBundle === want ? [] : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want }]));
+      const ops = (cfg.webhooks ?? []).flatMap((w, i) =>
+        w.clientConfig?.caBundle === want ? [] : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want }],
+      );
       if (ops.length === 0) continue;
       await rawRequest(this.#o.kubeconfig, { method: 'PATCH', path, body: ops, contentType: 'application/json-patch+json' });
       this.#o.onWrite?.(kind);

@@ -42,13 +42,21 @@ async function getCluster(kc: KubeConfig, name: string | undefined): Promise<Clu
 }
 
 function line(a: Addon, state: string, s: AddonStatus | undefined): string {
-  const progress = s ? `${s.phase.padEnd(10)} objects ${s.objects.applied}/${s.objects.total}  workloads ${s.workloads.ready}/${s.workloads.total}  ${s.message}` : '';
+  const progress = s
+    ? `${s.phase.padEnd(10)} objects ${s.objects.applied}/${s.objects.total}  workloads ${s.workloads.ready}/${s.workloads.total}  ${s.message}`
+    : '';
   return `${a.name.padEnd(11)} ${a.version.padEnd(7)} ${state.padEnd(9)} ${progress}`;
 }
 
 function table(catalog: readonly Addon[], cluster: ClusterObject): string {
   const ann = cluster.metadata.annotations ?? {};
-  const rows = catalog.map((a) => line(a, ann[`${ADDON_PREFIX}${a.name}`] ?? 'disabled', cluster.status?.addons?.find((s) => s.name === a.name)));
+  const rows = catalog.map((a) =>
+    line(
+      a,
+      ann[`${ADDON_PREFIX}${a.name}`] ?? 'disabled',
+      cluster.status?.addons?.find((s) => s.name === a.name),
+    ),
+  );
   return `${'ADDON'.padEnd(11)} ${'VERSION'.padEnd(7)} ${'STATE'.padEnd(9)} STATUS\n${rows.join('\n')}\n`;
 }
 
@@ -91,7 +99,9 @@ async function follow({ kc, name, addon, io, done, timeoutMs }: FollowOptions): 
   for (;;) {
     const cluster = await getCluster(kc, name);
     const s = cluster.status?.addons?.find((x) => x.name === addon.name);
-    const text = s ? `${addon.name}: ${s.phase} — objects ${s.objects.applied}/${s.objects.total}, workloads ${s.workloads.ready}/${s.workloads.total} — ${s.message}` : `${addon.name}: waiting for the addon manager`;
+    const text = s
+      ? `${addon.name}: ${s.phase} — objects ${s.objects.applied}/${s.objects.total}, workloads ${s.workloads.ready}/${s.workloads.total} — ${s.message}`
+      : `${addon.name}: waiting for the addon manager`;
     if (text !== last) io.out(`${text}\n`);
     last = text;
     const verdict = done(s);
@@ -136,7 +146,9 @@ export async function runAddonsEnable(name: string, options: AddonsCliOptions & 
   const done = (s: AddonStatus | undefined): 'ok' | 'failed' | undefined => {
     if (!s) return undefined;
     if (s.phase === 'Failed') return 'failed';
-    return s.objects.total > 0 && s.objects.applied === s.objects.total && (s.phase === 'Ready' || s.phase === 'Installing' || s.phase === 'Degraded') ? 'ok' : undefined;
+    return s.objects.total > 0 && s.objects.applied === s.objects.total && (s.phase === 'Ready' || s.phase === 'Installing' || s.phase === 'Degraded')
+      ? 'ok'
+      : undefined;
   };
   return follow({ kc, name: cluster.metadata.name, addon, io, done, timeoutMs: Number(options.timeout ?? 120) * 1000 });
 }

@@ -24,7 +24,10 @@ function untilSignal(stop: () => Promise<void>): Promise<number> {
     const handler = (): void => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
-      stop().then(() => resolve(0), () => resolve(1));
+      stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
@@ -45,38 +48,54 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .description('run the admission webhook server')
     .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
     .option('--cert-dir <dir>', 'directory with tls.crt and tls.key', 'certs')
-    .option('--client-ca <file>', 'PEM CA bundle: /mutate and /validate answer only callers with a client certificate it signed (the API server\'s AdmissionConfiguration kubeconfig); /healthz, /readyz stay open; reloaded with the certificate')
+    .option(
+      '--client-ca <file>',
+      "PEM CA bundle: /mutate and /validate answer only callers with a client certificate it signed (the API server's AdmissionConfiguration kubeconfig); /healthz, /readyz stay open; reloaded with the certificate",
+    )
     .option('--port <port>', 'HTTPS port', '8443')
     .option('--metrics-port <port>', 'plain-HTTP metrics port', '9090')
     .option('--host <addr>', 'listen address', '0.0.0.0')
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)').conflicts('state'))
     .option('--state <dir>', 'cluster state from manifest files, no API server')
-    .option('--manage-certs', 'keep Secret harbormaster-tls renewed and the webhooks\' caBundle in sync (leader only)')
+    .option('--manage-certs', "keep Secret harbormaster-tls renewed and the webhooks' caBundle in sync (leader only)")
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
-    .action(async (o: { config: string; certDir: string; clientCa?: string; port: string; metricsPort: string; host: string; kubeconfig?: string; state?: string; manageCerts?: boolean; helm: string }) => {
-      const logger = createLogger();
-      // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
-      const { startServer, StartupError } = await import('../runtime/serve.js');
-      try {
-        const server = await startServer({
-          configPath: o.config,
-          certDir: o.certDir,
-          ...(o.clientCa ? { clientCaFile: o.clientCa } : {}),
-          port: Number(o.port),
-          metricsPort: Number(o.metricsPort),
-          host: o.host,
-          logger,
-          ...(o.state ? { stateDir: o.state } : {}),
-          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
-          ...(o.manageCerts ? { manageCerts: true } : {}),
-          helm: o.helm,
-        });
-        code = await untilSignal(() => server.close());
-      } catch (err) {
-        io.err(`serve: ${(err as Error).message}\n`);
-        code = err instanceof StartupError ? 2 : 1;
-      }
-    });
+    .action(
+      async (o: {
+        config: string;
+        certDir: string;
+        clientCa?: string;
+        port: string;
+        metricsPort: string;
+        host: string;
+        kubeconfig?: string;
+        state?: string;
+        manageCerts?: boolean;
+        helm: string;
+      }) => {
+        const logger = createLogger();
+        // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
+        const { startServer, StartupError } = await import('../runtime/serve.js');
+        try {
+          const server = await startServer({
+            configPath: o.config,
+            certDir: o.certDir,
+            ...(o.clientCa ? { clientCaFile: o.clientCa } : {}),
+            port: Number(o.port),
+            metricsPort: Number(o.metricsPort),
+            host: o.host,
+            logger,
+            ...(o.state ? { stateDir: o.state } : {}),
+            ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+            ...(o.manageCerts ? { manageCerts: true } : {}),
+            helm: o.helm,
+          });
+          code = await untilSignal(() => server.close());
+        } catch (err) {
+          io.err(`serve: ${(err as Error).message}\n`);
+          code = err instanceof StartupError ? 2 : 1;
+        }
+      },
+    );
 
   program
     .command('dev')
@@ -112,7 +131,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
 
   const addons = program.command('addons').description('addon catalog and control through the Cluster object');
   const common = (c: Command): Command =>
-    c.option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)').option('--cluster <name>', 'the Cluster object (default: the only/oldest one)');
+    c
+      .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
+      .option('--cluster <name>', 'the Cluster object (default: the only/oldest one)');
   common(addons.command('list').description('the catalog with versions and state')).action(async (o: AddonsCliOptions) => {
     code = await runAddonsList(o, io);
   });

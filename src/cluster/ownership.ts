@@ -11,15 +11,26 @@ import type { Holder, HostHolder, IngressInfo, OwnershipView, ServiceInfo, Servi
 
 const EMPTY: readonly never[] = Object.freeze([]);
 const NO_HOSTS: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map();
-const INGRESS_PORTS: readonly ServicePortInfo[] = Object.freeze([{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }]);
+const INGRESS_PORTS: readonly ServicePortInfo[] = Object.freeze([
+  { port: 80, protocol: 'TCP' },
+  { port: 443, protocol: 'TCP' },
+]);
 
 /** Holders of one key, sorted lazily and only after a change. */
 class Bucket<H extends Holder> {
   readonly #items = new Map<string, H>();
   #sorted: readonly H[] | undefined;
-  set(id: string, h: H): void { this.#items.set(id, h); this.#sorted = undefined; }
-  delete(id: string): void { this.#items.delete(id); this.#sorted = undefined; }
-  get size(): number { return this.#items.size; }
+  set(id: string, h: H): void {
+    this.#items.set(id, h);
+    this.#sorted = undefined;
+  }
+  delete(id: string): void {
+    this.#items.delete(id);
+    this.#sorted = undefined;
+  }
+  get size(): number {
+    return this.#items.size;
+  }
   sorted(): readonly H[] {
     return (this.#sorted ??= Object.freeze([...this.#items.values()].sort((a, b) => (ageKey(a) < ageKey(b) ? -1 : 1))));
   }
@@ -38,7 +49,9 @@ class BucketMap<H extends Holder> {
     b.delete(id);
     if (b.size === 0) this.map.delete(key);
   }
-  get(key: string): readonly H[] { return this.map.get(key)?.sorted() ?? EMPTY; }
+  get(key: string): readonly H[] {
+    return this.map.get(key)?.sorted() ?? EMPTY;
+  }
 }
 
 /** What one object put into the index, so it can be taken out again exactly. */
@@ -93,17 +106,31 @@ export class OwnershipIndex implements OwnershipView {
     this.#contributions.set(id, c);
   }
 
-  removeService(namespace: string, name: string): void { this.#drop(`Service/${namespace}/${name}`); }
-  removeIngress(namespace: string, name: string): void { this.#drop(`Ingress/${namespace}/${name}`); }
+  removeService(namespace: string, name: string): void {
+    this.#drop(`Service/${namespace}/${name}`);
+  }
+  removeIngress(namespace: string, name: string): void {
+    this.#drop(`Ingress/${namespace}/${name}`);
+  }
 
-  vipHolders(vip: string): readonly VipHolder[] { return this.#vips.get(vip); }
-  hostHolders(host: string): readonly HostHolder[] { return this.#hosts.get(host); }
-  catchAllHolders(declaredClass: string): readonly Holder[] { return this.#catchAll.get(declaredClass); }
+  vipHolders(vip: string): readonly VipHolder[] {
+    return this.#vips.get(vip);
+  }
+  hostHolders(host: string): readonly HostHolder[] {
+    return this.#hosts.get(host);
+  }
+  catchAllHolders(declaredClass: string): readonly Holder[] {
+    return this.#catchAll.get(declaredClass);
+  }
   hostsUnder(parent: string): ReadonlyMap<string, ReadonlyMap<string, number>> {
     return this.#under.get(parent) ?? NO_HOSTS;
   }
-  hosts(): Iterable<string> { return this.#hosts.map.keys(); }
-  catchAllClasses(): Iterable<string> { return this.#catchAll.map.keys(); }
+  hosts(): Iterable<string> {
+    return this.#hosts.map.keys();
+  }
+  catchAllClasses(): Iterable<string> {
+    return this.#catchAll.map.keys();
+  }
 
   #drop(id: string): void {
     const c = this.#contributions.get(id);

@@ -9,7 +9,10 @@ import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export class ApiError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,7 +43,11 @@ export async function rawRequest<T = unknown>(
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
-        try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          /* not JSON */
+        }
         const status = res.statusCode ?? 0;
         if (status >= 400) {
           const message = (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
@@ -65,8 +72,18 @@ export function objectPath(o: { apiVersion: string; resource: string; namespace?
 }
 
 /** Server-side apply of one object as `fieldManager`, taking ownership of conflicting fields. */
-export async function serverSideApply(kc: KubeConfig, obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, resource: string, fieldManager: string): Promise<unknown> {
-  const path = objectPath({ apiVersion: obj.apiVersion ?? 'v1', resource, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata?.name ?? '' });
+export async function serverSideApply(
+  kc: KubeConfig,
+  obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } },
+  resource: string,
+  fieldManager: string,
+): Promise<unknown> {
+  const path = objectPath({
+    apiVersion: obj.apiVersion ?? 'v1',
+    resource,
+    ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
+    name: obj.metadata?.name ?? '',
+  });
   const res = await rawRequest(kc, { method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml', query: { fieldManager, force: 'true' } });
   return res.body;
 }
@@ -80,7 +97,11 @@ export async function deleteObject(kc: KubeConfig, o: { apiVersion: string; reso
 }
 
 /** A list as the API server sends it (no typed deserialization), for informers. */
-export async function rawList<T>(kc: KubeConfig, path: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string }; items: T[] }> {
+export async function rawList<T>(
+  kc: KubeConfig,
+  path: string,
+  selectors: { labelSelector?: string; fieldSelector?: string } = {},
+): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string }; items: T[] }> {
   const query: Record<string, string> = {};
   if (selectors.labelSelector) query.labelSelector = selectors.labelSelector;
   if (selectors.fieldSelector) query.fieldSelector = selectors.fieldSelector;

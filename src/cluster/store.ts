@@ -5,12 +5,8 @@
  */
 import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
-import {
-  slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount,
-} from '../policy/slim.js';
-import type {
-  ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo,
-} from '../policy/view.js';
+import { slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount } from '../policy/slim.js';
+import type { ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from '../policy/view.js';
 
 /** The kinds the view tracks, and how a full object becomes a slim record. */
 export const TRACKED_KINDS = {
@@ -36,12 +32,26 @@ function key(namespace: string | undefined, name: string): string {
 class KindMap<T> {
   readonly #items = new Map<string, T>();
   #list: readonly T[] | undefined;
-  set(k: string, v: T): void { this.#items.set(k, v); this.#list = undefined; }
-  delete(k: string): void { if (this.#items.delete(k)) this.#list = undefined; }
-  get(k: string): T | undefined { return this.#items.get(k); }
-  clear(): void { this.#items.clear(); this.#list = undefined; }
-  get size(): number { return this.#items.size; }
-  list(): readonly T[] { return (this.#list ??= Object.freeze([...this.#items.values()])); }
+  set(k: string, v: T): void {
+    this.#items.set(k, v);
+    this.#list = undefined;
+  }
+  delete(k: string): void {
+    if (this.#items.delete(k)) this.#list = undefined;
+  }
+  get(k: string): T | undefined {
+    return this.#items.get(k);
+  }
+  clear(): void {
+    this.#items.clear();
+    this.#list = undefined;
+  }
+  get size(): number {
+    return this.#items.size;
+  }
+  list(): readonly T[] {
+    return (this.#list ??= Object.freeze([...this.#items.values()]));
+  }
 }
 
 export type StoreListener = (kind: TrackedKind) => void;
@@ -70,13 +80,20 @@ export class ClusterStore implements ClusterView {
 
   #map(kind: TrackedKind): KindMap<unknown> {
     switch (kind) {
-      case 'Namespace': return this.namespaces;
-      case 'ServiceAccount': return this.serviceAccounts;
-      case 'Secret': return this.secrets;
-      case 'Service': return this.services;
-      case 'Ingress': return this.ingresses;
-      case 'IngressClass': return this.ingressClasses;
-      case 'Cluster': return this.clusters;
+      case 'Namespace':
+        return this.namespaces;
+      case 'ServiceAccount':
+        return this.serviceAccounts;
+      case 'Secret':
+        return this.secrets;
+      case 'Service':
+        return this.services;
+      case 'Ingress':
+        return this.ingresses;
+      case 'IngressClass':
+        return this.ingressClasses;
+      case 'Cluster':
+        return this.clusters;
     }
   }
 
@@ -101,13 +118,25 @@ export class ClusterStore implements ClusterView {
     this.#changed(kind);
   }
 
-  getNamespace(name: string): NamespaceInfo | undefined { return this.namespaces.get(name); }
+  getNamespace(name: string): NamespaceInfo | undefined {
+    return this.namespaces.get(name);
+  }
   getServiceAccount(namespace: string, name: string): ServiceAccountInfo | undefined {
     return this.serviceAccounts.get(key(namespace, name));
   }
-  getSecret(namespace: string, name: string): SecretInfo | undefined { return this.secrets.get(key(namespace, name)); }
-  listServices(): readonly ServiceInfo[] { return this.services.list(); }
-  listIngresses(): readonly IngressInfo[] { return this.ingresses.list(); }
-  listIngressClasses(): readonly IngressClassInfo[] { return this.ingressClasses.list(); }
-  getCluster(): ClusterInfo | undefined { return this.clusters.list()[0]; }
+  getSecret(namespace: string, name: string): SecretInfo | undefined {
+    return this.secrets.get(key(namespace, name));
+  }
+  listServices(): readonly ServiceInfo[] {
+    return this.services.list();
+  }
+  listIngresses(): readonly IngressInfo[] {
+    return this.ingresses.list();
+  }
+  listIngressClasses(): readonly IngressClassInfo[] {
+    return this.ingressClasses.list();
+  }
+  getCluster(): ClusterInfo | undefined {
+    return this.clusters.list()[0];
+  }
 }

@@ -76,7 +76,11 @@ export class LeaderElector {
 
   async #read(): Promise<Lease | undefined> {
     try {
-      return (await this.#api.read<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.#o.name, namespace: this.#o.namespace } }));
+      return await this.#api.read<Lease>({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.#o.name, namespace: this.#o.namespace },
+      });
     } catch (err) {
       if (status(err) === 404) return undefined;
       throw err;
@@ -102,7 +106,8 @@ export class LeaderElector {
     const spec = { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#o.leaseSeconds, renewTime: microTime(now) };
     if (!lease) {
       await this.#api.create<Lease>({
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
         metadata: { name: this.#o.name, namespace: this.#o.namespace },
         spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
       });

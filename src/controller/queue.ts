@@ -59,32 +59,38 @@ export class WorkQueue {
       this.#pending.delete(key);
       this.#active.add(key);
       this.#running++;
-      this.#o.process(key).then(
-        () => this.#failures.delete(key),
-        (err: unknown) => {
-          this.#o.onError?.(key, err);
-          const n = (this.#failures.get(key) ?? 0) + 1;
-          this.#failures.set(key, n);
-          const delay = Math.min(this.#o.baseDelayMs * 2 ** (n - 1), this.#o.maxDelayMs);
-          this.#later(key, delay);
-        },
-      ).finally(() => {
-        this.#running--;
-        this.#active.delete(key);
-        if (this.#dirty.delete(key)) this.add(key);
-        this.#pump();
-        if (this.#pending.size === 0 && this.#running === 0) {
-          const waiters = this.#idleWaiters;
-          this.#idleWaiters = [];
-          for (const w of waiters) w();
-        }
-      });
+      this.#o
+        .process(key)
+        .then(
+          () => this.#failures.delete(key),
+          (err: unknown) => {
+            this.#o.onError?.(key, err);
+            const n = (this.#failures.get(key) ?? 0) + 1;
+            this.#failures.set(key, n);
+            const delay = Math.min(this.#o.baseDelayMs * 2 ** (n - 1), this.#o.maxDelayMs);
+            this.#later(key, delay);
+          },
+        )
+        .finally(() => {
+          this.#running--;
+          this.#active.delete(key);
+          if (this.#dirty.delete(key)) this.add(key);
+          this.#pump();
+          if (this.#pending.size === 0 && this.#running === 0) {
+            const waiters = this.#idleWaiters;
+            this.#idleWaiters = [];
+            for (const w of waiters) w();
+          }
+        });
     }
   }
 
   /** Enqueues `key` again after `ms` (a retry); cancelled by `stop`. */
   #later(key: string, ms: number): void {
-    const t = this.#o.clock.setTimeout(() => { this.#timers.delete(t); this.add(key); }, ms);
+    const t = this.#o.clock.setTimeout(() => {
+      this.#timers.delete(t);
+      this.add(key);
+    }, ms);
     this.#timers.add(t);
   }
 }

@@ -21,7 +21,9 @@ export async function ensureBinaries(): Promise<Binaries> {
   const dir = await new Promise<string>((resolve, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code === 0) resolve(out.trim().split('\n').pop() ?? '');

@@ -43,9 +43,24 @@ export type Credentials = Record<keyof typeof IDENTITIES, { cert: string; key: s
 export function writePki(ctx: StepContext, now: Date): Pki {
   ctx.say('generating certificates and keys');
   const ca = generateCA({ commonName: 'harbormaster-dev-cluster-ca', days: 30, now });
-  const serving = generateCertificates({ service: 'kubernetes', namespace: 'default', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1', '10.96.0.1'], ca, days: 30, now });
-  const write = (name: string, text: string): string => { writeFileSync(join(ctx.pki, name), text, { mode: 0o600 }); return join(ctx.pki, name); };
-  const sa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const serving = generateCertificates({
+    service: 'kubernetes',
+    namespace: 'default',
+    extraDnsNames: ['localhost'],
+    extraIPs: ['127.0.0.1', '10.96.0.1'],
+    ca,
+    days: 30,
+    now,
+  });
+  const write = (name: string, text: string): string => {
+    writeFileSync(join(ctx.pki, name), text, { mode: 0o600 });
+    return join(ctx.pki, name);
+  };
+  const sa = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   return {
     ca,
     caFile: write('ca.crt', ca.cert),
@@ -62,14 +77,23 @@ export function writePki(ctx: StepContext, now: Date): Pki {
 export async function startEtcd(ctx: StepContext, ports: { client: number; peer: number }): Promise<string> {
   ctx.say(`starting etcd on 127.0.0.1:${ports.client}`);
   const etcdUrl = `http://127.0.0.1:${ports.client}`;
-  ctx.procs.start('etcd', ctx.binaries.etcd, [
-    '--name=default', `--data-dir=${join(ctx.dir, 'etcd')}`,
-    `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=http://127.0.0.1:${ports.peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${ports.peer}`,
-    `--initial-cluster=default=http://127.0.0.1:${ports.peer}`,
-    // Throwaway data: skip fsync so a test run is not bound by the disk.
-    '--unsafe-no-fsync', '--log-level=warn',
-  ], ctx.logs);
+  ctx.procs.start(
+    'etcd',
+    ctx.binaries.etcd,
+    [
+      '--name=default',
+      `--data-dir=${join(ctx.dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${ports.peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${ports.peer}`,
+      `--initial-cluster=default=http://127.0.0.1:${ports.peer}`,
+      // Throwaway data: skip fsync so a test run is not bound by the disk.
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+    ctx.logs,
+  );
   await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000, ctx.died);
   return etcdUrl;
 }
@@ -78,30 +102,42 @@ export async function startEtcd(ctx: StepContext, ports: { client: number; peer:
 export function spawnApiServer(ctx: StepContext, o: { etcdUrl: string; port: number; pki: Pki }): string {
   ctx.say(`starting kube-apiserver on https://127.0.0.1:${o.port}`);
   const { pki } = o;
-  ctx.procs.start('kube-apiserver', ctx.binaries.kubeApiserver, [
-    `--etcd-servers=${o.etcdUrl}`,
-    '--bind-address=127.0.0.1', `--secure-port=${o.port}`, '--advertise-address=127.0.0.1',
-    `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
-    `--client-ca-file=${pki.caFile}`,
-    `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    '--service-cluster-ip-range=10.96.0.0/16',
-    '--authorization-mode=Node,RBAC',
-    '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
-    // The webhooks' client certificate, as an operator configures it for `serve --client-ca`.
-    `--admission-control-config-file=${pki.webhookClient.admissionConfigFile}`,
-    '--allow-privileged=true',
-    // The kubernetes Service endpoint would be 127.0.0.1, which the reconciler refuses; nothing here needs it.
-    '--endpoint-reconciler-type=none',
-    `--cert-dir=${join(ctx.dir, 'apiserver-certs')}`,
-    '--profiling=false',
-    '--v=1',
-  ], ctx.logs);
+  ctx.procs.start(
+    'kube-apiserver',
+    ctx.binaries.kubeApiserver,
+    [
+      `--etcd-servers=${o.etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${o.port}`,
+      '--advertise-address=127.0.0.1',
+      `--tls-cert-file=${pki.servingCert}`,
+      `--tls-private-key-file=${pki.servingKey}`,
+      `--client-ca-file=${pki.caFile}`,
+      `--service-account-key-file=${pki.saPub}`,
+      `--service-account-signing-key-file=${pki.saKey}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+      // The webhooks' client certificate, as an operator configures it for `serve --client-ca`.
+      `--admission-control-config-file=${pki.webhookClient.admissionConfigFile}`,
+      '--allow-privileged=true',
+      // The kubernetes Service endpoint would be 127.0.0.1, which the reconciler refuses; nothing here needs it.
+      '--endpoint-reconciler-type=none',
+      `--cert-dir=${join(ctx.dir, 'apiserver-certs')}`,
+      '--profiling=false',
+      '--v=1',
+    ],
+    ctx.logs,
+  );
   return `https://127.0.0.1:${o.port}`;
 }
 
 /** A client certificate and a kubeconfig file for every identity. */
-export function writeKubeconfigs(ctx: StepContext, o: { apiServerUrl: string; now: Date; pki: Pki }): { kubeconfigs: Record<keyof typeof IDENTITIES, string>; creds: Credentials } {
+export function writeKubeconfigs(
+  ctx: StepContext,
+  o: { apiServerUrl: string; now: Date; pki: Pki },
+): { kubeconfigs: Record<keyof typeof IDENTITIES, string>; creds: Credentials } {
   const kubeconfigs = {} as Record<keyof typeof IDENTITIES, string>;
   const creds = {} as Credentials;
   for (const [key, id] of Object.entries(IDENTITIES) as Array<[keyof typeof IDENTITIES, Identity]>) {
@@ -122,19 +158,27 @@ export async function startControllerManager(
   o: { kubeconfig: string; apiServerUrl: string; pki: Pki; admin: { cert: string; key: string } },
 ): Promise<void> {
   ctx.say('starting kube-controller-manager');
-  ctx.procs.start('kube-controller-manager', ctx.binaries.kubeControllerManager, [
-    `--kubeconfig=${o.kubeconfig}`,
-    `--authentication-kubeconfig=${o.kubeconfig}`,
-    `--authorization-kubeconfig=${o.kubeconfig}`,
-    '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`,
-    '--use-service-account-credentials=true',
-    `--service-account-private-key-file=${o.pki.saKey}`,
-    `--root-ca-file=${o.pki.caFile}`,
-    `--cluster-signing-cert-file=${o.pki.caFile}`, `--cluster-signing-key-file=${o.pki.caKeyFile}`,
-    '--leader-elect=false',
-    '--concurrent-deployment-syncs=5', '--concurrent-replicaset-syncs=5',
-    '--v=1',
-  ], ctx.logs);
+  ctx.procs.start(
+    'kube-controller-manager',
+    ctx.binaries.kubeControllerManager,
+    [
+      `--kubeconfig=${o.kubeconfig}`,
+      `--authentication-kubeconfig=${o.kubeconfig}`,
+      `--authorization-kubeconfig=${o.kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${await freePort()}`,
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${o.pki.saKey}`,
+      `--root-ca-file=${o.pki.caFile}`,
+      `--cluster-signing-cert-file=${o.pki.caFile}`,
+      `--cluster-signing-key-file=${o.pki.caKeyFile}`,
+      '--leader-elect=false',
+      '--concurrent-deployment-syncs=5',
+      '--concurrent-replicaset-syncs=5',
+      '--v=1',
+    ],
+    ctx.logs,
+  );
   await waitFor(
     'kube-controller-manager',
     () => httpsOk(`${o.apiServerUrl}/api/v1/namespaces/default/serviceaccounts/default`, o.pki.ca.cert, o.admin),

@@ -51,10 +51,18 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     await kubectlOk(options.binaries.kubectl, admin, ['apply', ...files]);
     await kubectlOk(options.binaries.kubectl, admin, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
     // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
-    await kubectlOk(options.binaries.kubectl, admin, ['apply', '-f', '-'], 'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n');
+    await kubectlOk(
+      options.binaries.kubectl,
+      admin,
+      ['apply', '-f', '-'],
+      'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
+    );
 
     const certDir = join(cp.dir, 'webhook-certs');
-    writeBundle(certDir, generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }));
+    writeBundle(
+      certDir,
+      generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }),
+    );
     const port = options.port && options.port > 0 ? options.port : await freePort();
     const configPath = options.configPath ?? DEFAULT_POLICY_FILE;
     say(`starting harbormaster serve on https://127.0.0.1:${port}`);

@@ -19,7 +19,12 @@ export async function runDevEnvironment(options: { port: number }, io: DevIO): P
   const progress = (line: string) => io.err(`[dev ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
   progress('locating kube-apiserver, kube-controller-manager, kubectl, etcd, helm (built once, then cached)');
   const binaries = await ensureBinaries();
-  const env = await startDevEnvironment({ binaries, logger: createLogger({ level: process.env.HARBORMASTER_LOG_LEVEL ?? 'warn', destination: pino.destination(2) }), port: options.port, progress });
+  const env = await startDevEnvironment({
+    binaries,
+    logger: createLogger({ level: process.env.HARBORMASTER_LOG_LEVEL ?? 'warn', destination: pino.destination(2) }),
+    port: options.port,
+    progress,
+  });
   const kc = env.controlPlane.kubeconfigs.admin;
   const example = join(PACKAGE_ROOT, 'examples', 'pod.yaml');
   io.out(`

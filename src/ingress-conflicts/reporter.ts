@@ -49,7 +49,11 @@ export class IngressConflictReporter {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#running = this.#running.then(async () => { await this.check(); }).catch((err: unknown) => this.#o.logger.warn({ err: (err as Error).message }, 'ingress conflict check failed'));
+      this.#running = this.#running
+        .then(async () => {
+          await this.check();
+        })
+        .catch((err: unknown) => this.#o.logger.warn({ err: (err as Error).message }, 'ingress conflict check failed'));
     }, this.#o.debounceMs ?? 200);
     this.#timer.unref();
   }

@@ -12,16 +12,19 @@
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
 import type { QuotaProfile, ResourceList } from '../config/types.js';
-import {
-  BEST_EFFORT_QUOTA_NAME, LIMIT_RANGE_NAME, NOT_BEST_EFFORT_QUOTA_NAME, QUOTA_NAME,
-} from '../policies/resource-defaults/names.js';
+import { BEST_EFFORT_QUOTA_NAME, LIMIT_RANGE_NAME, NOT_BEST_EFFORT_QUOTA_NAME, QUOTA_NAME } from '../policies/resource-defaults/names.js';
 import { isOvercommittable } from '../policies/resource-defaults/resources.js';
 
 export const PROFILE_LABEL = 'harbormaster.io/quota-profile';
 
 /** Quota keys a NotBestEffort-scoped quota may track. */
 function isComputeKey(key: string): boolean {
-  return ['pods', 'cpu', 'memory'].includes(key) || /^(requests|limits)\.(cpu|memory)$/.test(key) || key.startsWith('hugepages-') || key.startsWith('requests.hugepages-');
+  return (
+    ['pods', 'cpu', 'memory'].includes(key) ||
+    /^(requests|limits)\.(cpu|memory)$/.test(key) ||
+    key.startsWith('hugepages-') ||
+    key.startsWith('requests.hugepages-')
+  );
 }
 
 function meta(name: string, namespace: string, profile: string): KubeObject['metadata'] {
@@ -62,7 +65,11 @@ function limitRange(namespace: string, profileName: string, profile: QuotaProfil
   }
   const pvc = profile.limits.pvc;
   if (pvc && (nonEmpty(pvc.min) || nonEmpty(pvc.max))) {
-    limits.push({ type: 'PersistentVolumeClaim', ...(nonEmpty(pvc.min) ? { min: { ...pvc.min } } : {}), ...(nonEmpty(pvc.max) ? { max: { ...pvc.max } } : {}) });
+    limits.push({
+      type: 'PersistentVolumeClaim',
+      ...(nonEmpty(pvc.min) ? { min: { ...pvc.min } } : {}),
+      ...(nonEmpty(pvc.max) ? { max: { ...pvc.max } } : {}),
+    });
   }
   return { apiVersion: 'v1', kind: 'LimitRange', metadata: meta(LIMIT_RANGE_NAME, namespace, profileName), spec: { limits } };
 }

@@ -37,7 +37,9 @@ function limitRangeMatches(actual: KubeObject, desired: KubeObject): boolean {
     const w = rec(want);
     const have = a.map(rec).find((x) => x.type === w.type);
     if (!have) return false;
-    return Object.keys(w).filter((k) => k !== 'type').every((k) => quantitiesInclude(have[k], w[k], false));
+    return Object.keys(w)
+      .filter((k) => k !== 'type')
+      .every((k) => quantitiesInclude(have[k], w[k], false));
   });
 }
 

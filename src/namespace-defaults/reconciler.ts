@@ -60,8 +60,12 @@ export class NamespaceReconciler {
       process: (ns) => this.reconcile(ns),
       onError: (ns, err) => logger.warn({ namespace: ns, err: apiErrorMessage(err) }, 'namespace reconcile failed; will retry'),
     });
-    const byNamespace = (o: KubernetesObject): void => { if (o.metadata?.namespace) this.#queue.add(o.metadata.namespace); };
-    const byName = (o: KubernetesObject): void => { if (o.metadata?.name) this.#queue.add(o.metadata.name); };
+    const byNamespace = (o: KubernetesObject): void => {
+      if (o.metadata?.namespace) this.#queue.add(o.metadata.namespace);
+    };
+    const byName = (o: KubernetesObject): void => {
+      if (o.metadata?.name) this.#queue.add(o.metadata.name);
+    };
     this.#namespaces = watch({ kubeconfig, logger, name: 'namespaces', path: '/api/v1/namespaces', on: { change: byName } });
     this.#limitRanges = watch({ kubeconfig, logger, name: 'limitranges', path: '/api/v1/limitranges', labelSelector: SELECTOR, on: { change: byNamespace } });
     this.#quotas = watch({ kubeconfig, logger, name: 'resourcequotas', path: '/api/v1/resourcequotas', labelSelector: SELECTOR, on: { change: byNamespace } });
@@ -137,7 +141,10 @@ export class NamespaceReconciler {
 
   /** Deletes managed objects this namespace no longer needs (best-effort mode switched off or on). */
   async #prune(name: string, wanted: ReadonlySet<string>): Promise<void> {
-    for (const [kind, cache] of [['LimitRange', this.#limitRanges], ['ResourceQuota', this.#quotas]] as const) {
+    for (const [kind, cache] of [
+      ['LimitRange', this.#limitRanges],
+      ['ResourceQuota', this.#quotas],
+    ] as const) {
       const managed = Object.hasOwn(MANAGED_OBJECT_NAMES, kind) ? (MANAGED_OBJECT_NAMES[kind] ?? []) : [];
       for (const obj of cache.list(name)) {
         const objName = obj.metadata?.name ?? '';

@@ -20,7 +20,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** The namespaces a share-with value names; malformed entries name nobody (the policies deny them). */
 export function parseShareWith(value: string | undefined): string[] {
   if (value === undefined) return [];
-  return value.split(',').map((s) => s.trim()).filter((s) => DNS_LABEL.test(s));
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => DNS_LABEL.test(s));
 }
 
 /** The canonical text of an address, or undefined when it is not one: two spellings of one VIP are one VIP. */

@@ -6,7 +6,9 @@
  * whose write produced it.
  */
 import type { KubeObject } from '../kube/types.js';
+import { CappedList } from './capped-list.js';
 import { diffWritten } from './diff.js';
+import { tagger, writeTrie, writtenRoots } from './write-trie.js';
 
 export interface Denial {
   rule: string;
@@ -35,50 +37,13 @@ export interface Decision {
   mutated?: KubeObject;
 }
 
-/**
- * SPEC 3.0 (bounded work): at most this many messages per rule reach the
- * response, then one `… and N more`, so a hostile object with thousands of
- * findings gets a short, useful answer.
- */
-export const MAX_MESSAGES_PER_RULE = 20;
-
-/** Keeps the first MAX_MESSAGES_PER_RULE messages of each rule and counts the rest. */
-class CappedList {
-  readonly items: Array<{ rule: string; message: string }> = [];
-  readonly #counts = new Map<string, number>();
-  push(rule: string, message: string): void {
-    const n = (this.#counts.get(rule) ?? 0) + 1;
-    this.#counts.set(rule, n);
-    if (n <= MAX_MESSAGES_PER_RULE) this.items.push({ rule, message });
-  }
-  get length(): number { return this.items.length; }
-  /** The kept messages, each capped rule followed by its `… and N more`. */
-  result(): Array<{ rule: string; message: string }> {
-    const out: Array<{ rule: string; message: string }> = [];
-    const seen = new Map<string, number>();
-    for (const item of this.items) {
-      out.push(item);
-      const k = (seen.get(item.rule) ?? 0) + 1;
-      seen.set(item.rule, k);
-      const total = this.#counts.get(item.rule) ?? 0;
-      if (k === MAX_MESSAGES_PER_RULE && total > k) out.push({ rule: item.rule, message: `… and ${total - k} more` });
-    }
-    return out;
-  }
-}
+export { MAX_MESSAGES_PER_RULE } from './capped-list.js';
 
 export { escapePointer, pointer } from './pointer.js';
 
 interface Write {
   segments: ReadonlyArray<string | number>;
   rule: string;
-}
-
-/** A trie over written paths: the rule written at a node, and the first rule written below it. */
-interface TagNode {
-  rule?: string;
-  firstBelow?: string;
-  children?: Map<string, TagNode>;
 }
 
 export interface DecisionBuilderOptions {
@@ -167,9 +132,9 @@ export class DecisionBuilder {
     const allowed = this.#denials.length === 0;
     let patch: TaggedPatchOp[] = [];
     if (allowed && this.#working !== undefined && this.#writes.length > 0) {
-      const trie = this.#trie();
+      const trie = writeTrie(this.#writes);
       const ops = diffWritten(this.#original ?? {}, this.#working, writtenRoots(trie));
-      const ruleFor = this.#tagger(trie);
+      const ruleFor = tagger(trie, this.#writes[0]?.rule ?? 'unknown');
       patch = ops.map((op) => ({ ...op, rule: ruleFor(op.path) }));
     }
     return {
@@ -180,74 +145,6 @@ export class DecisionBuilder {
       mutated: patch.length > 0 ? this.#working : this.#original,
     };
   }
-
-  /**
-   * Tags a diff op with the rule behind it: the most specific write at or
-   * above the op's path; for an op above several writes (e.g. a whole
-   * `resources` object added), the first write below it. A trie of the
-   * written paths keeps this O(depth) per op.
-   */
-  #tagger(root: TagNode): (path: string) => string {
-    const fallback = this.#writes[0]?.rule ?? 'unknown';
-    return (path) => {
-      let node: TagNode | undefined = root;
-      let covering: string | undefined;
-      // Walk the pointer segment by segment without splitting it: this runs once per patch op.
-      for (let start = 1; start <= path.length && node; ) {
-        let end = path.indexOf('/', start);
-        if (end < 0) end = path.length;
-        const raw = path.slice(start, end);
-        const seg = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
-        const next: TagNode | undefined = node.children?.get(seg);
-        if (!next) return covering ?? fallback;
-        node = next;
-        if (node.rule !== undefined) covering = node.rule;
-        start = end + 1;
-      }
-      return covering ?? node?.firstBelow ?? fallback;
-    };
-  }
-
-  /** The written paths as a trie: the rule written at a node, and the first rule written below it. */
-  #trie(): TagNode {
-    const root: TagNode = {};
-    for (const w of this.#writes) {
-      let node = root;
-      for (const seg of w.segments) {
-        node.firstBelow ??= w.rule;
-        node.children ??= new Map();
-        const key = String(seg);
-        let next = node.children.get(key);
-        if (!next) {
-          next = {};
-          node.children.set(key, next);
-        }
-        node = next;
-      }
-      node.rule = w.rule;
-    }
-    return root;
-  }
-}
-
-/** The written paths no other written path contains, in first-write order: where the diff looks. */
-function writtenRoots(root: TagNode): string[][] {
-  const out: string[][] = [];
-  const path: string[] = [];
-  const walk = (node: TagNode): void => {
-    if (node.rule !== undefined && path.length > 0) {
-      out.push(path.slice());
-      return;
-    }
-    if (!node.children) return;
-    for (const [k, c] of node.children) {
-      path.push(k);
-      walk(c);
-      path.pop();
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** Reads the value at `segments`, or undefined. */

@@ -24,7 +24,10 @@ function gcd(a: bigint, b: bigint): bigint {
 }
 
 function make(num: bigint, den: bigint): Quantity {
-  if (den < 0n) { num = -num; den = -den; }
+  if (den < 0n) {
+    num = -num;
+    den = -den;
+  }
   const g = gcd(num, den);
   return { num: num / g, den: den / g };
 }

@@ -31,7 +31,11 @@ export interface PolicyReport {
 function settingsFor(policy: string, config: PolicyConfig): unknown {
   switch (policy) {
     case 'resource-defaults':
-      return { profiles: Object.keys(config.resourceDefaults.profiles), bestEffortPods: config.resourceDefaults.bestEffortPods, trustedWriters: config.resourceDefaults.trustedWriters };
+      return {
+        profiles: Object.keys(config.resourceDefaults.profiles),
+        bestEffortPods: config.resourceDefaults.bestEffortPods,
+        trustedWriters: config.resourceDefaults.trustedWriters,
+      };
     case 'tenancy':
       return { platform: config.platform };
     case 'loadbalancer':
@@ -79,7 +83,9 @@ export function renderMarkdown(report: PolicyReport): string {
   out.push('|---|---|---|---|---|---|---|---|');
   for (const r of report.rules) {
     const ex = r.exemptions.map((e) => e.namespaces.join(', ')).join('; ') || 'none';
-    out.push(`| \`${r.id}\` | ${cell(r.description)} | ${r.kinds.join(', ')} | ${r.operations.join(', ')} | ${r.action} | \`${r.webhook}\` (${r.failurePolicy}) | ${cell(ex)} | \`${cell(JSON.stringify(r.settings))}\` |`);
+    out.push(
+      `| \`${r.id}\` | ${cell(r.description)} | ${r.kinds.join(', ')} | ${r.operations.join(', ')} | ${r.action} | \`${r.webhook}\` (${r.failurePolicy}) | ${cell(ex)} | \`${cell(JSON.stringify(r.settings))}\` |`,
+    );
   }
   out.push('', '## Failure policies', '');
   const seen = new Set<string>();
@@ -88,13 +94,23 @@ export function renderMarkdown(report: PolicyReport): string {
     seen.add(r.webhook);
     out.push(`- \`${r.webhook}\` — **${r.failurePolicy}**: ${r.failurePolicyReason}`);
   }
-  out.push('', '## nginx annotation risk table', '', 'Critical: never allowed (every snippet key under any controller prefix too, e.g. `nginx.org/server-snippets`). High: only with `harbormaster.io/ingress-risk: high` on the namespace. Any other nginx key is denied.', '', '| annotation | risk | value type | why |', '|---|---|---|---|');
+  out.push(
+    '',
+    '## nginx annotation risk table',
+    '',
+    'Critical: never allowed (every snippet key under any controller prefix too, e.g. `nginx.org/server-snippets`). High: only with `harbormaster.io/ingress-risk: high` on the namespace. Any other nginx key is denied.',
+    '',
+    '| annotation | risk | value type | why |',
+    '|---|---|---|---|',
+  );
   for (const a of report.nginxAnnotationRisks) out.push(`| \`${a.key}\` | ${a.risk} | ${a.type} | ${cell(a.why ?? '')} |`);
   out.push('', '## Excluded namespaces', '', report.excludedNamespaces.map((n) => `\`${n}\``).join(', '), '', '## RBAC held by the server', '');
   for (const role of report.rbac) {
     out.push(`### ${role.kind} ${role.name}`, '');
     for (const rule of role.rules as Array<Record<string, string[]>>) {
-      out.push(`- ${(rule.verbs ?? []).join(', ')} on ${(rule.resources ?? []).join(', ')} (${(rule.apiGroups ?? []).map((g) => g || 'core').join(', ')})${rule.resourceNames ? ` named ${rule.resourceNames.join(', ')}` : ''}`);
+      out.push(
+        `- ${(rule.verbs ?? []).join(', ')} on ${(rule.resources ?? []).join(', ')} (${(rule.apiGroups ?? []).map((g) => g || 'core').join(', ')})${rule.resourceNames ? ` named ${rule.resourceNames.join(', ')}` : ''}`,
+      );
     }
     out.push('');
   }
@@ -107,10 +123,16 @@ function esc(text: string): string {
 
 export function renderHtml(report: PolicyReport): string {
   const rows = report.rules
-    .map((r) => `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.description)}</td><td>${esc(r.kinds.join(', '))}</td><td>${esc(r.operations.join(', '))}</td><td>${esc(r.action)}</td><td><code>${esc(r.webhook)}</code> (${esc(r.failurePolicy)})</td><td>${esc(r.exemptions.map((e) => e.namespaces.join(', ')).join('; ') || 'none')}</td><td><code>${esc(JSON.stringify(r.settings))}</code></td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.description)}</td><td>${esc(r.kinds.join(', '))}</td><td>${esc(r.operations.join(', '))}</td><td>${esc(r.action)}</td><td><code>${esc(r.webhook)}</code> (${esc(r.failurePolicy)})</td><td>${esc(r.exemptions.map((e) => e.namespaces.join(', ')).join('; ') || 'none')}</td><td><code>${esc(JSON.stringify(r.settings))}</code></td></tr>`,
+    )
     .join('\n');
   const rbac = report.rbac
-    .map((role) => `<h3>${esc(role.kind)} ${esc(role.name)}</h3><ul>${(role.rules as Array<Record<string, string[]>>).map((rule) => `<li>${esc((rule.verbs ?? []).join(', '))} on ${esc((rule.resources ?? []).join(', '))}</li>`).join('')}</ul>`)
+    .map(
+      (role) =>
+        `<h3>${esc(role.kind)} ${esc(role.name)}</h3><ul>${(role.rules as Array<Record<string, string[]>>).map((rule) => `<li>${esc((rule.verbs ?? []).join(', '))} on ${esc((rule.resources ?? []).join(', '))}</li>`).join('')}</ul>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbormaster policy report</title>

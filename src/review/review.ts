@@ -41,7 +41,19 @@ export interface ReviewOptions {
 }
 
 /** Kinds that have no namespace. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'IngressClass', 'Cluster', 'PersistentVolume', 'StorageClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'IngressClass',
+  'Cluster',
+  'PersistentVolume',
+  'StorageClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+]);
 
 function splitApiVersion(apiVersion: string | undefined): { group: string; version: string } {
   const v = apiVersion ?? 'v1';
@@ -103,7 +115,9 @@ export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewRes
     }
   };
   mutators.forEach((p, i) => run(p, i, false));
-  mutators.forEach((p, i) => { if (i < lastChange.index) run(p, i, true); });
+  mutators.forEach((p, i) => {
+    if (i < lastChange.index) run(p, i, true);
+  });
   validators.forEach((p, i) => run(p, i, false));
   if (!result.allowed) result.patch = [];
   result.warnings = [...new Set(result.warnings)];

@@ -97,8 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (outcome.result === 'success') {
         logger.info({ path: options.configPath }, 'policy reloaded');
         tasks?.policyReloaded();
-      }
-      else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
+      } else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
     },
   });
 
@@ -116,7 +115,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     informers = new InformerSet({ kubeconfig, store, logger });
     informers.start();
     if (options.reconcilers !== false) {
-      const leaderTasks = new LeaderTasks({ kubeconfig, config: () => config.current, store, catalog, renderer, logger, metrics, manageCerts: options.manageCerts === true });
+      const leaderTasks = new LeaderTasks({
+        kubeconfig,
+        config: () => config.current,
+        store,
+        catalog,
+        renderer,
+        logger,
+        metrics,
+        manageCerts: options.manageCerts === true,
+      });
       tasks = leaderTasks;
       elector = new LeaderElector({
         kubeconfig,
@@ -161,7 +169,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   certs.start();
   config.start();
   logger.info(
-    { port: https.port, metricsPort: (metricsServer.address() as AddressInfo).port, mode: options.stateDir ? 'state' : 'cluster', clientAuth: options.clientCaFile !== undefined },
+    {
+      port: https.port,
+      metricsPort: (metricsServer.address() as AddressInfo).port,
+      mode: options.stateDir ? 'state' : 'cluster',
+      clientAuth: options.clientCaFile !== undefined,
+    },
     'harbormaster serving',
   );
 
@@ -193,8 +206,14 @@ async function listenMetrics(metrics: Metrics, port: number, host?: string): Pro
   const server = createHttpServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       metrics.registry.metrics().then(
-        (text) => { res.writeHead(200, { 'content-type': metrics.registry.contentType }); res.end(text); },
-        () => { res.writeHead(500); res.end(); },
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500);
+          res.end();
+        },
       );
       return;
     }

@@ -9,7 +9,11 @@ import { defaultCatalog } from '../../src/policies/index.js';
 import type { E2E } from './env.js';
 import { waitFor } from './env.js';
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; uid?: string; generation?: number }; spec?: Record<string, unknown> };
+type Obj = {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; uid?: string; generation?: number };
+  spec?: Record<string, unknown>;
+};
 const LABEL = 'addons.harbormaster.io/name';
 
 async function status(e: E2E, addon: string): Promise<AddonStatus | undefined> {
@@ -35,17 +39,25 @@ export function addonCases(get: () => E2E): void {
         const e = get();
         const t0 = Date.now();
         await e.ok(['annotate', 'cluster', 'local', `addons.harbormaster.io/${addon.name}=enabled`, '--overwrite']);
-        const s = await waitFor(`${addon.name} applied`, async () => {
-          const st = await status(e, addon.name);
-          return st && st.objects.total > 0 && st.objects.applied === st.objects.total ? st : undefined;
-        }, 30_000);
+        const s = await waitFor(
+          `${addon.name} applied`,
+          async () => {
+            const st = await status(e, addon.name);
+            return st && st.objects.total > 0 && st.objects.applied === st.objects.total ? st : undefined;
+          },
+          30_000,
+        );
         addonTimings[addon.name] = Date.now() - t0;
         assert.ok(['Installing', 'Ready'].includes(s.phase), s.phase);
         assert.equal(s.version, addon.version);
         const objs = await owned(e, addon.name);
         assert.equal(objs.length, s.objects.total, 'every applied object carries the addon label');
         for (const o of objs) assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'harbormaster');
-        for (const w of addon.ready) assert.ok(objs.some((o) => o.kind === w.kind && o.metadata.name === w.name), `${w.kind}/${w.name}`);
+        for (const w of addon.ready)
+          assert.ok(
+            objs.some((o) => o.kind === w.kind && o.metadata.name === w.name),
+            `${w.kind}/${w.name}`,
+          );
       });
     }
 
@@ -54,19 +66,36 @@ export function addonCases(get: () => E2E): void {
       const addon = defaultCatalog().find((a) => a.name === 'dashboard')!;
       // Play the kubelet: mark the Pods Running and Ready; the ReplicaSet and Deployment
       // controllers then report ready replicas, which is what the manager reads.
-      const pods = await waitFor('dashboard pods', async () => {
-        const l = await e.json<{ items: Obj[] }>(['get', 'pods', '-n', addon.namespace]);
-        return l.items.length >= addon.ready.length ? l.items : undefined;
-      }, 30_000);
+      const pods = await waitFor(
+        'dashboard pods',
+        async () => {
+          const l = await e.json<{ items: Obj[] }>(['get', 'pods', '-n', addon.namespace]);
+          return l.items.length >= addon.ready.length ? l.items : undefined;
+        },
+        30_000,
+      );
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       for (const p of pods) {
-        const patch = { status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }, { type: 'Ready', status: 'True', lastTransitionTime: now }, { type: 'ContainersReady', status: 'True', lastTransitionTime: now }] } };
+        const patch = {
+          status: {
+            phase: 'Running',
+            conditions: [
+              { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+              { type: 'Ready', status: 'True', lastTransitionTime: now },
+              { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+            ],
+          },
+        };
         await e.ok(['patch', 'pod', p.metadata.name, '-n', addon.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
       }
-      const s = await waitFor('dashboard Ready', async () => {
-        const st = await status(e, 'dashboard');
-        return st?.phase === 'Ready' ? st : undefined;
-      }, 20_000);
+      const s = await waitFor(
+        'dashboard Ready',
+        async () => {
+          const st = await status(e, 'dashboard');
+          return st?.phase === 'Ready' ? st : undefined;
+        },
+        20_000,
+      );
       assert.equal(s?.workloads.ready, addon.ready.length);
       const cols = await e.ok(['get', 'clusters']);
       assert.match(cols, /local\s+1\/4/);
@@ -78,7 +107,11 @@ export function addonCases(get: () => E2E): void {
       const e = get();
       await e.ok(['scale', 'deployment', 'kube-state-metrics', '-n', 'monitoring', '--replicas=5']);
       const t0 = Date.now();
-      await waitFor('replicas back to 1', async () => (await e.json<Obj>(['get', 'deployment', 'kube-state-metrics', '-n', 'monitoring'])).spec?.replicas === 1, 2000);
+      await waitFor(
+        'replicas back to 1',
+        async () => (await e.json<Obj>(['get', 'deployment', 'kube-state-metrics', '-n', 'monitoring'])).spec?.replicas === 1,
+        2000,
+      );
       const healedScale = Date.now() - t0;
       await e.ok(['delete', 'configmap', 'prometheus-config', '-n', 'monitoring', '--wait=false']);
       const t1 = Date.now();
@@ -90,8 +123,16 @@ export function addonCases(get: () => E2E): void {
     it('a second manager replica does nothing while the first holds the lease', async () => {
       const e = get();
       const second = await startServer({
-        configPath: e.policyFile, certDir: e.env.certDir, clientCaFile: e.env.controlPlane.webhookClientCaFile, port: await freePort(), metricsPort: 0, host: '127.0.0.1',
-        kubeconfig: e.env.controlPlane.kubeconfigs.harbormaster, logger: silentLogger(), helm: e.bin.helm, identity: 'second-replica',
+        configPath: e.policyFile,
+        certDir: e.env.certDir,
+        clientCaFile: e.env.controlPlane.webhookClientCaFile,
+        port: await freePort(),
+        metricsPort: 0,
+        host: '127.0.0.1',
+        kubeconfig: e.env.controlPlane.kubeconfigs.harbormaster,
+        logger: silentLogger(),
+        helm: e.bin.helm,
+        identity: 'second-replica',
       });
       try {
         await second.waitUntilReady(30_000);
@@ -110,10 +151,14 @@ export function addonCases(get: () => E2E): void {
     it('a user object in an addon namespace, without our labels, is never touched; disable removes ours and keeps the PVC', async () => {
       const e = get();
       await e.ok(['create', 'configmap', 'my-notes', '-n', 'monitoring', '--from-literal=a=b']);
-      const pvc = await waitFor('the StatefulSet made its PVC', async () => {
-        const l = await e.json<{ items: Obj[] }>(['get', 'pvc', '-n', 'monitoring']);
-        return l.items[0];
-      }, 15_000);
+      const pvc = await waitFor(
+        'the StatefulSet made its PVC',
+        async () => {
+          const l = await e.json<{ items: Obj[] }>(['get', 'pvc', '-n', 'monitoring']);
+          return l.items[0];
+        },
+        15_000,
+      );
       assert.equal(pvc.metadata.labels?.[LABEL], 'prometheus', 'claim template carries our label');
       const out = await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/prometheus=disabled', '--overwrite']);
       void out;
@@ -129,13 +174,24 @@ export function addonCases(get: () => E2E): void {
     it('re-enable brings everything back; disable with purge removes the PVC', async () => {
       const e = get();
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/prometheus=enabled', '--overwrite']);
-      await waitFor('prometheus back', async () => {
-        const st = await status(e, 'prometheus');
-        return st && st.phase !== 'Disabled' && st.objects.applied === st.objects.total && st.objects.total > 0;
-      }, 15_000);
+      await waitFor(
+        'prometheus back',
+        async () => {
+          const st = await status(e, 'prometheus');
+          return st && st.phase !== 'Disabled' && st.objects.applied === st.objects.total && st.objects.total > 0;
+        },
+        15_000,
+      );
       assert.equal((await e.k(['get', 'statefulset', 'prometheus', '-n', 'monitoring'])).code, 0);
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/prometheus=disabled', 'addons.harbormaster.io/prometheus.purge=true', '--overwrite']);
-      await waitFor('PVC purged', async () => (await e.json<{ items: Obj[] }>(['get', 'pvc', '-n', 'monitoring'])).items.every((p) => p.metadata.labels?.[LABEL] !== 'prometheus' || (p.metadata as { deletionTimestamp?: string }).deletionTimestamp), 15_000);
+      await waitFor(
+        'PVC purged',
+        async () =>
+          (await e.json<{ items: Obj[] }>(['get', 'pvc', '-n', 'monitoring'])).items.every(
+            (p) => p.metadata.labels?.[LABEL] !== 'prometheus' || (p.metadata as { deletionTimestamp?: string }).deletionTimestamp,
+          ),
+        15_000,
+      );
     });
 
     it('bad addon annotations are refused by kubectl with the rule id', async () => {
@@ -159,25 +215,33 @@ export function addonCases(get: () => E2E): void {
       addonTimings.cacheMisses = after.misses;
     });
 
-    it('an object of a bundle\'s name that lacks our labels is never taken over', async () => {
+    it("an object of a bundle's name that lacks our labels is never taken over", async () => {
       const e = get();
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/datadog=disabled', '--overwrite']);
       await waitFor('datadog Disabled', async () => (await status(e, 'datadog'))?.phase === 'Disabled', 15_000);
       await e.ok(['create', 'clusterrole', 'datadog-agent', '--verb=get', '--resource=pods']);
       await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/datadog=enabled', '--overwrite']);
-      const failed = await waitFor('datadog Failed', async () => {
-        const st = await status(e, 'datadog');
-        return st?.phase === 'Failed' ? st : undefined;
-      }, 15_000);
+      const failed = await waitFor(
+        'datadog Failed',
+        async () => {
+          const st = await status(e, 'datadog');
+          return st?.phase === 'Failed' ? st : undefined;
+        },
+        15_000,
+      );
       assert.match(failed.message, /ClusterRole\/\/datadog-agent already exists without Harbormaster's labels/);
       const theirs = await e.json<Obj & { rules: unknown[] }>(['get', 'clusterrole', 'datadog-agent']);
       assert.equal(theirs.metadata.labels?.['app.kubernetes.io/managed-by'], undefined, 'left as the user made it');
       assert.deepEqual(theirs.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
       await e.ok(['delete', 'clusterrole', 'datadog-agent']);
-      await waitFor('datadog installs once the name is free', async () => {
-        const st = await status(e, 'datadog');
-        return st && st.phase !== 'Failed' && st.objects.applied === st.objects.total;
-      }, 15_000);
+      await waitFor(
+        'datadog installs once the name is free',
+        async () => {
+          const st = await status(e, 'datadog');
+          return st && st.phase !== 'Failed' && st.objects.applied === st.objects.total;
+        },
+        15_000,
+      );
     });
 
     it('makes no API writes at steady state, even when every addon is re-reconciled', async () => {

@@ -37,7 +37,10 @@ export function admissionCases(get: () => E2E): void {
       const e = get();
       const r = await e.k(['apply', '-n', 'e2e-apply', '-f', '-'], { input: POD('huge', '\n      resources: { limits: { cpu: "3" } }') });
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /admission webhook "resource-defaults\.validate\.harbormaster\.io" denied the request: \[resource-defaults\.container-limits\] spec\.containers\[0\]\.resources\.limits\.cpu "3" exceeds the maximum 1 of profile "small"/);
+      assert.match(
+        r.stderr,
+        /admission webhook "resource-defaults\.validate\.harbormaster\.io" denied the request: \[resource-defaults\.container-limits\] spec\.containers\[0\]\.resources\.limits\.cpu "3" exceeds the maximum 1 of profile "small"/,
+      );
       assert.equal((await e.k(['get', 'pod', 'huge', '-n', 'e2e-apply'])).code, 1, 'nothing was written');
     });
 
@@ -55,7 +58,15 @@ export function admissionCases(get: () => E2E): void {
       const e = get();
       const r = await e.k(['apply', '-k', join(PACKAGE_ROOT, 'manifests'), '--dry-run=server']);
       assert.equal(r.code, 0, r.stderr);
-      for (const what of ['customresourcedefinition.apiextensions.k8s.io/clusters.harbormaster.io', 'deployment.apps/harbormaster', 'poddisruptionbudget.policy/harbormaster', 'networkpolicy.networking.k8s.io/harbormaster', 'configmap/harbormaster-policy', 'mutatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster', 'validatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster']) {
+      for (const what of [
+        'customresourcedefinition.apiextensions.k8s.io/clusters.harbormaster.io',
+        'deployment.apps/harbormaster',
+        'poddisruptionbudget.policy/harbormaster',
+        'networkpolicy.networking.k8s.io/harbormaster',
+        'configmap/harbormaster-policy',
+        'mutatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster',
+        'validatingwebhookconfiguration.admissionregistration.k8s.io/harbormaster',
+      ]) {
         assert.ok(r.stdout.includes(what), `${what} in ${r.stdout}`);
       }
     });
@@ -65,10 +76,14 @@ export function admissionCases(get: () => E2E): void {
       const ns = await e.namespace('e2e-deploy');
       const before = await mutateCount(e);
       await e.ok(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2', '-n', ns]);
-      const pods = await waitFor('2 pods from the ReplicaSet controller', async () => {
-        const list = await e.json<{ items: PodJson[] }>(['get', 'pods', '-n', ns, '-l', 'app=web']);
-        return list.items.length === 2 ? list.items : undefined;
-      }, 60_000);
+      const pods = await waitFor(
+        '2 pods from the ReplicaSet controller',
+        async () => {
+          const list = await e.json<{ items: PodJson[] }>(['get', 'pods', '-n', ns, '-l', 'app=web']);
+          return list.items.length === 2 ? list.items : undefined;
+        },
+        60_000,
+      );
       for (const p of pods) assert.equal(p.spec.containers[0]?.resources?.limits?.cpu, '500m');
       assert.ok((await mutateCount(e)) >= before + 2, 'the webhook answered the controller-created Pods');
     });
@@ -96,11 +111,21 @@ export function outageCases(get: () => E2E): void {
       const e = get();
       const r = await e.k(['create', 'secret', 'generic', 'plain', '-n', 'e2e-apply', '--from-literal=a=b']);
       assert.equal(r.code, 0, r.stderr);
-      const cred = await e.k(['create', 'secret', 'generic', 'cred', '--type=aws-credential', '-n', 'e2e-apply', '--from-literal=aws_access_key_id=AKIA0123456789ABCDEF', '--from-literal=aws_secret_access_key=x']);
+      const cred = await e.k([
+        'create',
+        'secret',
+        'generic',
+        'cred',
+        '--type=aws-credential',
+        '-n',
+        'e2e-apply',
+        '--from-literal=aws_access_key_id=AKIA0123456789ABCDEF',
+        '--from-literal=aws_secret_access_key=x',
+      ]);
       assert.match(cred.stderr, /failed calling webhook "cloud-credentials\.validate\.harbormaster\.io"/);
     });
 
-    it('an entry with failurePolicy Fail refuses with the API server\'s error', async () => {
+    it("an entry with failurePolicy Fail refuses with the API server's error", async () => {
       const e = get();
       const r = await e.k(['create', 'deployment', 'blocked', '--image=nginx', '-n', 'e2e-apply']);
       assert.notEqual(r.code, 0);

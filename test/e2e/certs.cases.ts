@@ -21,8 +21,14 @@ export function certCases(get: () => E2E): void {
       const kc = new KubeConfig();
       kc.loadFromFile(e.env.controlPlane.kubeconfigs.harbormaster);
       return new CertManager({
-        kubeconfig: kc, namespace: 'harbormaster-system', service: 'harbormaster', secretName: 'harbormaster-tls',
-        webhookConfigName: 'harbormaster', logger: silentLogger(), now: () => clock, onWrite: (w) => writes.push(w),
+        kubeconfig: kc,
+        namespace: 'harbormaster-system',
+        service: 'harbormaster',
+        secretName: 'harbormaster-tls',
+        webhookConfigName: 'harbormaster',
+        logger: silentLogger(),
+        now: () => clock,
+        onWrite: (w) => writes.push(w),
       });
     };
     const secret = async (e: E2E) => {
@@ -48,7 +54,13 @@ export function certCases(get: () => E2E): void {
       await manager(e).reconcile();
       const { cert, ca } = await secret(e);
       assert.ok(cert.verify(ca.publicKey));
-      for (const n of ['harbormaster', 'harbormaster.harbormaster-system', 'harbormaster.harbormaster-system.svc', 'harbormaster.harbormaster-system.svc.cluster.local']) assert.ok(cert.subjectAltName?.includes(`DNS:${n}`));
+      for (const n of [
+        'harbormaster',
+        'harbormaster.harbormaster-system',
+        'harbormaster.harbormaster-system.svc',
+        'harbormaster.harbormaster-system.svc.cluster.local',
+      ])
+        assert.ok(cert.subjectAltName?.includes(`DNS:${n}`));
       for (const b of await bundles(e)) assert.deepEqual(b, [ca.fingerprint256]);
       assert.deepEqual(writes, ['secret', 'mutatingwebhookconfigurations', 'validatingwebhookconfigurations']);
     });

@@ -23,10 +23,13 @@ const edgeValues: Record<string, Record<string, unknown>> = {
 describe('addon charts (real helm)', () => {
   let bin: Binaries;
   let renderer: HelmRenderer;
-  before(async () => {
-    bin = await ensureBinaries();
-    renderer = new HelmRenderer({ helm: bin.helm });
-  }, { timeout: 30 * 60_000 });
+  before(
+    async () => {
+      bin = await ensureBinaries();
+      renderer = new HelmRenderer({ helm: bin.helm });
+    },
+    { timeout: 30 * 60_000 },
+  );
 
   for (const addon of defaultCatalog()) {
     describe(addon.name, () => {
@@ -39,12 +42,19 @@ describe('addon charts (real helm)', () => {
         const objects = desiredObjects(addon, await renderer.render(addon, {}));
         assert.equal(objects[0]?.kind, 'Namespace');
         assert.equal(objects[0]?.metadata?.name, addon.namespace);
-        for (const w of addon.ready) assert.ok(objects.some((o) => o.kind === w.kind && o.metadata?.name === w.name), `${w.kind} ${w.name} rendered`);
+        for (const w of addon.ready)
+          assert.ok(
+            objects.some((o) => o.kind === w.kind && o.metadata?.name === w.name),
+            `${w.kind} ${w.name} rendered`,
+          );
         for (const o of objects) {
           const pod = podSpecOf(o);
           for (const c of pod?.containers ?? []) {
             assert.match(c.image, /:[A-Za-z0-9._-]+$/, `${o.kind}/${o.metadata?.name} pins its image`);
-            assert.ok(c.resources?.limits?.cpu && c.resources.limits.memory && c.resources.requests?.cpu, `${o.kind}/${o.metadata?.name}/${c.name} sets resources (fits a tenant quota)`);
+            assert.ok(
+              c.resources?.limits?.cpu && c.resources.limits.memory && c.resources.requests?.cpu,
+              `${o.kind}/${o.metadata?.name}/${c.name} sets resources (fits a tenant quota)`,
+            );
           }
         }
       });
@@ -62,7 +72,8 @@ describe('addon charts (real helm)', () => {
         if (addon.name === 'prometheus') {
           assert.match(text, /"storageClassName":"fast-ssd"/);
           assert.match(text, /--storage\.tsdb\.retention\.time=90d/);
-          for (const job of ['kubernetes-nodes', 'kubernetes-cadvisor', 'kubernetes-pods', 'kubernetes-endpoints']) assert.ok(text.includes(`job_name: ${job}`), job);
+          for (const job of ['kubernetes-nodes', 'kubernetes-cadvisor', 'kubernetes-pods', 'kubernetes-endpoints'])
+            assert.ok(text.includes(`job_name: ${job}`), job);
         }
         if (addon.name === 'efk') {
           const sts = objects.find((o) => o.kind === 'StatefulSet');

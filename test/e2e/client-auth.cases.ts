@@ -21,14 +21,35 @@ interface Reply {
 /** One HTTPS request straight to the webhook server, trusting its serving CA, on a fresh connection. */
 function direct(e: E2E, method: 'GET' | 'POST', path: string, client?: { cert: string; key: string }): Promise<Reply> {
   const ca = readFileSync(join(e.env.certDir, 'ca.crt'), 'utf8');
-  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'direct', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'mtls-a', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', annotations: { 'credentials.harbormaster.io/inject': 'someone-elses-secret' } }, spec: { containers: [{ name: 'a', image: 'a' }] } } } });
+  const body = JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'direct',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      operation: 'CREATE',
+      namespace: 'mtls-a',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probe', annotations: { 'credentials.harbormaster.io/inject': 'someone-elses-secret' } },
+        spec: { containers: [{ name: 'a', image: 'a' }] },
+      },
+    },
+  });
   return new Promise((resolve, reject) => {
-    const r = request(`https://127.0.0.1:${e.env.server.port}${path}`, { method, ca, agent: false, headers: { 'content-type': 'application/json' }, ...(client ?? {}) }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const r = request(
+      `https://127.0.0.1:${e.env.server.port}${path}`,
+      { method, ca, agent: false, headers: { 'content-type': 'application/json' }, ...(client ?? {}) },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     r.on('error', reject);
     r.end(method === 'POST' ? body : undefined);
   });
@@ -53,9 +74,15 @@ export function clientAuthCases(get: () => E2E): void {
       assert.match(mutated.stderr, /Warning: \[resource-defaults\.container-defaults\]/);
       const got = await e.json<{ spec: { containers: Array<{ resources?: { limits?: Record<string, string> } }> } }>(['get', 'pod', 'web', '-n', ns]);
       assert.equal(got.spec.containers[0]?.resources?.limits?.cpu, '200m', 'mutating webhook answered');
-      const denied = await e.k(['apply', '-n', ns, '-f', '-'], { input: pod.replace('name: web', 'name: huge').replace('image: nginx:1.27', 'image: nginx:1.27\n      resources: { limits: { cpu: "3" } }') });
+      const denied = await e.k(['apply', '-n', ns, '-f', '-'], {
+        input: pod.replace('name: web', 'name: huge').replace('image: nginx:1.27', 'image: nginx:1.27\n      resources: { limits: { cpu: "3" } }'),
+      });
       assert.notEqual(denied.code, 0);
-      assert.match(denied.stderr, /admission webhook "resource-defaults\.validate\.harbormaster\.io" denied the request: \[resource-defaults\.container-limits\]/, 'validating webhook answered');
+      assert.match(
+        denied.stderr,
+        /admission webhook "resource-defaults\.validate\.harbormaster\.io" denied the request: \[resource-defaults\.container-limits\]/,
+        'validating webhook answered',
+      );
     });
 
     it('a direct caller without a client certificate is refused on /mutate/cloud-credentials; /healthz and /readyz answer', async () => {
@@ -70,7 +97,7 @@ export function clientAuthCases(get: () => E2E): void {
       }
     });
 
-    it('a certificate the API server itself trusts (a tenant\'s) is not enough: only the webhook client CA counts', async () => {
+    it("a certificate the API server itself trusts (a tenant's) is not enough: only the webhook client CA counts", async () => {
       const e = get();
       const tenant = kubeconfigCredentials(e.env.controlPlane.kubeconfigs.tenant);
       const r = await direct(e, 'POST', '/mutate/cloud-credentials', tenant);

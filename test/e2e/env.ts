@@ -47,7 +47,12 @@ export async function startE2E(): Promise<E2E> {
   const policyDir = mkdtempSync(join(tmpdir(), 'hm-e2e-policy-'));
   const policyFile = join(policyDir, 'policy.yaml');
   copyFileSync(DEFAULT_POLICY_FILE, policyFile);
-  const env = await startDevEnvironment({ binaries: bin, logger: silentLogger(), configPath: policyFile, progress: (l) => process.stderr.write(`[e2e] ${l}\n`) });
+  const env = await startDevEnvironment({
+    binaries: bin,
+    logger: silentLogger(),
+    configPath: policyFile,
+    progress: (l) => process.stderr.write(`[e2e] ${l}\n`),
+  });
   const kc = env.controlPlane.kubeconfigs;
   const k: E2E['k'] = (args, options = {}) => kubectl(bin.kubectl, kc[options.as ?? 'admin'], args, options.input);
   const ok: E2E['ok'] = async (args, options = {}) => {
@@ -63,8 +68,15 @@ export async function startE2E(): Promise<E2E> {
     ok,
     json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])),
     async namespace(name, annotations = {}) {
-      const ann = Object.entries(annotations).map(([a, v]) => `    ${JSON.stringify(a)}: ${JSON.stringify(v)}`).join('\n');
-      await ok(['apply', '-f', '-'], { input: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  annotations:\n${ann || '    {}'}\n`.replace('annotations:\n    {}', 'annotations: {}') });
+      const ann = Object.entries(annotations)
+        .map(([a, v]) => `    ${JSON.stringify(a)}: ${JSON.stringify(v)}`)
+        .join('\n');
+      await ok(['apply', '-f', '-'], {
+        input: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  annotations:\n${ann || '    {}'}\n`.replace(
+          'annotations:\n    {}',
+          'annotations: {}',
+        ),
+      });
       await ok(['create', 'rolebinding', 'tenant-admin', '--clusterrole=admin', '--user=tenant', '-n', name]);
       await waitFor(`default ServiceAccount in ${name}`, async () => (await k(['get', 'serviceaccount', 'default', '-n', name])).code === 0);
       return name;

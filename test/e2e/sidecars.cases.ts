@@ -27,9 +27,15 @@ export function sidecarCases(get: () => E2E): void {
       const e = get();
       const ns = await e.namespace('sc-app');
       // efk was enabled by the addon cases; the webhook's Cluster cache must have seen it.
-      await waitFor('Cluster in the webhook cache', async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'enabled', 10_000);
+      await waitFor(
+        'Cluster in the webhook cache',
+        async () => e.env.server.store.getCluster()?.annotations['addons.harbormaster.io/efk'] === 'enabled',
+        10_000,
+      );
       await e.ok(['apply', '-n', ns, '-f', '-'], { input: pod('with-logs') });
-      const got = await e.json<{ spec: { initContainers?: Array<{ name: string; restartPolicy?: string }>; containers: Array<{ volumeMounts?: Array<{ mountPath: string }> }> } }>(['get', 'pod', 'with-logs', '-n', ns]);
+      const got = await e.json<{
+        spec: { initContainers?: Array<{ name: string; restartPolicy?: string }>; containers: Array<{ volumeMounts?: Array<{ mountPath: string }> }> };
+      }>(['get', 'pod', 'with-logs', '-n', ns]);
       assert.equal(got.spec.initContainers?.[0]?.name, 'fluent-bit');
       assert.equal(got.spec.initContainers?.[0]?.restartPolicy, 'Always');
       assert.ok(got.spec.containers[0]?.volumeMounts?.some((m) => m.mountPath === '/var/log/app'));
@@ -37,7 +43,12 @@ export function sidecarCases(get: () => E2E): void {
       // Offline review and the API server agree, reinvocation included: cloud-credentials runs
       // again after addon-sidecars added fluent-bit, and leaves the platform sidecar without the
       // tenant's credential (the Pod did not name it in credentials.harbormaster.io/include-sidecars).
-      const trainer = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer-logs', namespace: 'cc-ml', annotations: { 'sidecars.harbormaster.io/inject': 'fluent-bit' } }, spec: { serviceAccountName: 'trainer', containers: [{ name: 'train', image: 'python:3.12' }] } };
+      const trainer = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'trainer-logs', namespace: 'cc-ml', annotations: { 'sidecars.harbormaster.io/inject': 'fluent-bit' } },
+        spec: { serviceAccountName: 'trainer', containers: [{ name: 'train', image: 'python:3.12' }] },
+      };
       await e.ok(['apply', '-f', '-'], { input: JSON.stringify(trainer) });
       type Env = { name: string; env?: Array<{ name: string }> };
       const live = await e.json<{ spec: { initContainers: Env[]; containers: Env[] } }>(['get', 'pod', 'trainer-logs', '-n', 'cc-ml']);
@@ -45,7 +56,8 @@ export function sidecarCases(get: () => E2E): void {
       const loaded = loadConfigFile(e.policyFile);
       assert.ok(loaded.ok);
       const offline = reviewObject(trainer, { registry, cluster: e.env.server.store, config: loaded.config, operation: 'CREATE', namespace: 'cc-ml' });
-      const offlinePod = fastJsonPatch.applyPatch(structuredClone(trainer), offline.patch.map(({ rule: _r, ...op }) => op) as fastJsonPatch.Operation[]).newDocument as unknown as typeof live;
+      const offlinePod = fastJsonPatch.applyPatch(structuredClone(trainer), offline.patch.map(({ rule: _r, ...op }) => op) as fastJsonPatch.Operation[])
+        .newDocument as unknown as typeof live;
       const envOf = (p: typeof live, name: string) => [...p.spec.initContainers, ...p.spec.containers].find((c) => c.name === name)?.env?.map((v) => v.name);
       assert.equal(live.spec.initContainers.find((c) => c.name === 'fluent-bit')?.name, 'fluent-bit');
       assert.deepEqual(envOf(live, 'fluent-bit'), undefined);

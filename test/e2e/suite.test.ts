@@ -21,8 +21,15 @@ describe('e2e against a real control plane', () => {
     if (!e2e) throw new Error('environment not started');
     return e2e;
   };
-  before(async () => { e2e = await startE2E(); }, { timeout: 30 * 60_000 });
-  after(async () => { await e2e?.stop(); });
+  before(
+    async () => {
+      e2e = await startE2E();
+    },
+    { timeout: 30 * 60_000 },
+  );
+  after(async () => {
+    await e2e?.stop();
+  });
 
   admissionCases(get);
   resourceDefaultsCases(get);

@@ -21,7 +21,14 @@ if (!loaded.ok) throw new Error('policy');
 const config = loaded.config;
 const cluster = storeFromObjects([]);
 
-interface Target { group: string; version: string; resource: string; sub: string; operation: Operation; cluster: boolean }
+interface Target {
+  group: string;
+  version: string;
+  resource: string;
+  sub: string;
+  operation: Operation;
+  cluster: boolean;
+}
 
 /** Every (resource, subresource, operation) some policy is registered for. */
 function targets(): Target[] {
@@ -31,7 +38,14 @@ function targets(): Target[] {
       for (const entry of w.resources) {
         const [resource = '', sub = ''] = entry.split('/');
         for (const operation of w.operations) {
-          out.push({ group: w.apiGroups[0] ?? '', version: w.apiVersions[0] === '*' ? 'v1alpha1' : (w.apiVersions[0] ?? 'v1'), resource, sub, operation, cluster: w.scope === 'Cluster' });
+          out.push({
+            group: w.apiGroups[0] ?? '',
+            version: w.apiVersions[0] === '*' ? 'v1alpha1' : (w.apiVersions[0] ?? 'v1'),
+            resource,
+            sub,
+            operation,
+            cluster: w.scope === 'Cluster',
+          });
         }
       }
     }
@@ -41,52 +55,75 @@ function targets(): Target[] {
 
 const anything = fc.anything({ maxDepth: 4, withNullPrototype: false });
 const annotations = fc.dictionary(
-  fc.oneof(fc.string(), fc.constantFrom('harbormaster.io/quota-profile', 'harbormaster.io/qos', 'credentials.harbormaster.io/inject', 'sidecars.harbormaster.io/inject', 'addons.harbormaster.io/efk', 'lb.harbormaster.io/vip', 'nginx.ingress.kubernetes.io/rewrite-target')),
+  fc.oneof(
+    fc.string(),
+    fc.constantFrom(
+      'harbormaster.io/quota-profile',
+      'harbormaster.io/qos',
+      'credentials.harbormaster.io/inject',
+      'sidecars.harbormaster.io/inject',
+      'addons.harbormaster.io/efk',
+      'lb.harbormaster.io/vip',
+      'nginx.ingress.kubernetes.io/rewrite-target',
+    ),
+  ),
   fc.oneof(fc.string(), fc.constantFrom('best-effort', 'large', 'gcp', 'enabled', 'fluent-bit', '203.0.113.1')),
 );
 const object: fc.Arbitrary<KubeObject | null> = fc.oneof(
   fc.constant(null),
-  fc.record({
-    apiVersion: fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'),
-    kind: fc.constantFrom('Pod', 'Deployment', 'Secret', 'Service', 'Ingress', 'Namespace', 'Cluster', 'LimitRange', 'Weird'),
-    type: fc.oneof(fc.constantFrom('gcp-credential', 'aws-credential', 'LoadBalancer'), fc.string()),
-    metadata: fc.record({ name: fc.string(), annotations }, { requiredKeys: [] }),
-    spec: anything,
-    template: anything,
-    data: anything,
-  }, { requiredKeys: [] }),
+  fc.record(
+    {
+      apiVersion: fc.constantFrom('v1', 'apps/v1', 'networking.k8s.io/v1'),
+      kind: fc.constantFrom('Pod', 'Deployment', 'Secret', 'Service', 'Ingress', 'Namespace', 'Cluster', 'LimitRange', 'Weird'),
+      type: fc.oneof(fc.constantFrom('gcp-credential', 'aws-credential', 'LoadBalancer'), fc.string()),
+      metadata: fc.record({ name: fc.string(), annotations }, { requiredKeys: [] }),
+      spec: anything,
+      template: anything,
+      data: anything,
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 describe('fuzz: matched requests with hostile kinds and objects', () => {
   const all = targets();
   it('every policy survives every request its webhook rules match', () => {
     const policies = builtinPolicies();
-    fc.assert(fc.property(fc.constantFrom(...all), fc.constantFrom('Pod', 'Namespace', 'Secret', 'Ingress', 'Cluster', 'Deployment', 'LimitRange', 'Service', ''), object, object, (t, kind, obj, old) => {
-      const body = {
-        apiVersion: 'admission.k8s.io/v1',
-        kind: 'AdmissionReview',
-        request: {
-          uid: 'u',
-          kind: { group: t.group, version: t.version, kind },
-          resource: { group: t.group, version: t.version, resource: t.resource },
-          ...(t.sub ? { subResource: t.sub } : {}),
-          operation: t.operation,
-          ...(t.cluster ? {} : { namespace: 'team-a' }),
-          name: 'team-a',
-          object: obj,
-          oldObject: old,
-          userInfo: {},
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...all),
+        fc.constantFrom('Pod', 'Namespace', 'Secret', 'Ingress', 'Cluster', 'Deployment', 'LimitRange', 'Service', ''),
+        object,
+        object,
+        (t, kind, obj, old) => {
+          const body = {
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            request: {
+              uid: 'u',
+              kind: { group: t.group, version: t.version, kind },
+              resource: { group: t.group, version: t.version, resource: t.resource },
+              ...(t.sub ? { subResource: t.sub } : {}),
+              operation: t.operation,
+              ...(t.cluster ? {} : { namespace: 'team-a' }),
+              name: 'team-a',
+              object: obj,
+              oldObject: old,
+              userInfo: {},
+            },
+          };
+          const d = decodeReview(JSON.parse(JSON.stringify(body)));
+          if (!d.ok) return true;
+          const request: AdmissionRequest = d.request;
+          for (const policy of policies) {
+            const res = toResponse('u', evaluate({ policy, request, cluster, config }));
+            assert.equal(res.uid, 'u');
+            if (res.patch) JSON.parse(Buffer.from(res.patch, 'base64').toString());
+          }
+          return true;
         },
-      };
-      const d = decodeReview(JSON.parse(JSON.stringify(body)));
-      if (!d.ok) return true;
-      const request: AdmissionRequest = d.request;
-      for (const policy of policies) {
-        const res = toResponse('u', evaluate({ policy, request, cluster, config }));
-        assert.equal(res.uid, 'u');
-        if (res.patch) JSON.parse(Buffer.from(res.patch, 'base64').toString());
-      }
-      return true;
-    }), { numRuns: 2000 });
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

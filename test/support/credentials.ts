@@ -6,7 +6,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../src/kube/types.js';
 
 export function rsaPem(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
 }
 
 export function gcpKey(overrides: Record<string, unknown> = {}, pem = rsaPem()): Record<string, unknown> {
@@ -26,16 +30,33 @@ export function gcpKey(overrides: Record<string, unknown> = {}, pem = rsaPem()):
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 export function gcpSecret(name: string, key: unknown, extraData: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name }, data: { 'key.json': b64(typeof key === 'string' ? key : JSON.stringify(key)), ...Object.fromEntries(Object.entries(extraData).map(([k, v]) => [k, b64(v)])) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'gcp-credential',
+    metadata: { name },
+    data: {
+      'key.json': b64(typeof key === 'string' ? key : JSON.stringify(key)),
+      ...Object.fromEntries(Object.entries(extraData).map(([k, v]) => [k, b64(v)])),
+    },
+  };
 }
 
 export function awsValues(prefix = 'AKIA'): Record<string, string> {
   return {
     aws_access_key_id: prefix + randomBytes(8).toString('hex').toUpperCase(),
-    aws_secret_access_key: randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, 'x'),
+    aws_secret_access_key: randomBytes(30)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'x'),
   };
 }
 
 export function awsSecret(name: string, values: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', type: 'aws-credential', metadata: { name }, data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, b64(v)])) };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'aws-credential',
+    metadata: { name },
+    data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, b64(v)])),
+  };
 }

@@ -36,7 +36,12 @@ function manyNames(n: number, stem: string): string {
 }
 
 function ingress(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}, namespace = NS): KubeObject {
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name, namespace, annotations }, spec: { ingressClassName: 'harbormaster', ...spec } };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace, annotations },
+    spec: { ingressClassName: 'harbormaster', ...spec },
+  };
 }
 
 const backend = { service: { name: 'web', port: { number: 80 } } };
@@ -48,21 +53,36 @@ export function hostileState(): KubeObject[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
     { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'gcp', namespace: NS } },
     // 5,000 paths on a host team-a shares with team-b: every path of a request there is checked against them.
-    ingress('big', { rules: [{ host: 'shared.example.com', http: { paths: Array.from({ length: 5000 }, (_, i) => ({ path: `/p${i}/x`, pathType: 'Prefix', backend })) } }] }, { 'harbormaster.io/share-with': NS }, 'team-a'),
+    ingress(
+      'big',
+      { rules: [{ host: 'shared.example.com', http: { paths: Array.from({ length: 5000 }, (_, i) => ({ path: `/p${i}/x`, pathType: 'Prefix', backend })) } }] },
+      { 'harbormaster.io/share-with': NS },
+      'team-a',
+    ),
     // 5,000 hosts under example.com, shared with team-b: a wildcard over them has to look at each.
-    ingress('hosts', { rules: Array.from({ length: 5000 }, (_, i) => ({ host: `h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })) }, { 'harbormaster.io/share-with': NS }, 'team-a'),
+    ingress(
+      'hosts',
+      { rules: Array.from({ length: 5000 }, (_, i) => ({ host: `h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })) },
+      { 'harbormaster.io/share-with': NS },
+      'team-a',
+    ),
     { apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled' } } },
   ];
 }
 
 function body(obj: KubeObject, options: { username?: string; oldObject?: KubeObject } = {}): Buffer {
-  const req = admissionRequest(obj, { namespace: NS, ...(options.username ? { username: options.username } : {}), ...(options.oldObject ? { operation: 'UPDATE', oldObject: options.oldObject } : {}) });
+  const req = admissionRequest(obj, {
+    namespace: NS,
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.oldObject ? { operation: 'UPDATE', oldObject: options.oldObject } : {}),
+  });
   return Buffer.from(JSON.stringify(reviewBody(req)));
 }
 
 function pod(name: string, containers: number, annotations: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name, namespace: NS, annotations },
     spec: { containers: Array.from({ length: containers }, (_, i) => ({ name: `c${i}`, image: `img/${MARKER}`, ...extra })) },
   };
@@ -78,23 +98,167 @@ function deep(depth: number): Record<string, unknown> {
 export function hostileCases(): HostileCase[] {
   const yamlWarnings = `%FOO ${MARKER}\n---\nfluentd: !weird ${MARKER}\n`;
   return [
-    { name: 'Ingress with every unknown nginx key the annotation limit allows', path: '/validate/ingress', body: body(ingress('keys', { rules: [{ host: 'a.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] }, manyKeys('nginx.ingress.kubernetes.io/'))) },
-    { name: 'Ingress with unknown ingress.harbormaster.io/ keys', path: '/validate/ingress', body: body(ingress('hm-keys', { rules: [{ host: 'b.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] }, manyKeys('ingress.harbormaster.io/'))) },
-    { name: 'Service with unknown lb.harbormaster.io/ keys', path: '/validate/loadbalancer', body: body({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: NS, annotations: manyKeys('lb.harbormaster.io/') }, spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }] } }) },
-    { name: 'Ingress with 20,000 paths on a shared host of 5,000 cached paths', path: '/validate/ingress', body: body(ingress('paths', { rules: [{ host: 'shared.example.com', http: { paths: Array.from({ length: 20000 }, (_, i) => ({ path: `/q${i}/${i % 7 ? 'a' : 'p1/x'}`, pathType: i % 3 ? 'Prefix' : 'Exact', backend })) } }] })) },
-    { name: 'Ingress at the size limit: 5,000 paths on a shared host of 5,000 cached paths', path: '/validate/ingress', body: body(ingress('paths-max', { rules: [{ host: 'shared.example.com', http: { paths: Array.from({ length: 5000 }, (_, i) => ({ path: `/q${i}/${i % 7 ? 'a' : 'p1/x'}`, pathType: i % 3 ? 'Prefix' : 'Exact', backend })) } }] })) },
-    { name: 'Ingress at the size limit: 1,000 hosts, a wildcard over 5,000 cached hosts', path: '/validate/ingress', body: body(ingress('hosts-max', { rules: [{ host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }, ...Array.from({ length: 999 }, (_, i) => ({ host: `z${i}.h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }))] })) },
-    { name: 'Ingress with 20,000 hosts and a wildcard over 5,000 cached hosts', path: '/validate/ingress', body: body(ingress('hosts', { rules: [{ host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }, ...Array.from({ length: 20000 }, (_, i) => ({ host: `z${i}.h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }))] })) },
-    { name: 'Pod, 3,000 containers, skip-containers naming 30,000, one credential', path: '/mutate/cloud-credentials', body: body(pod('skip', 3000, { 'credentials.harbormaster.io/inject': 'gcp', 'credentials.harbormaster.io/skip-containers': manyNames(30000, 'k') })) },
-    { name: 'Pod with 36,000 credential references', path: '/mutate/cloud-credentials', body: body(pod('refs', 1, { 'credentials.harbormaster.io/inject': manyNames(36000, 's') })) },
+    {
+      name: 'Ingress with every unknown nginx key the annotation limit allows',
+      path: '/validate/ingress',
+      body: body(
+        ingress(
+          'keys',
+          { rules: [{ host: 'a.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
+          manyKeys('nginx.ingress.kubernetes.io/'),
+        ),
+      ),
+    },
+    {
+      name: 'Ingress with unknown ingress.harbormaster.io/ keys',
+      path: '/validate/ingress',
+      body: body(
+        ingress(
+          'hm-keys',
+          { rules: [{ host: 'b.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
+          manyKeys('ingress.harbormaster.io/'),
+        ),
+      ),
+    },
+    {
+      name: 'Service with unknown lb.harbormaster.io/ keys',
+      path: '/validate/loadbalancer',
+      body: body({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'lb', namespace: NS, annotations: manyKeys('lb.harbormaster.io/') },
+        spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }] },
+      }),
+    },
+    {
+      name: 'Ingress with 20,000 paths on a shared host of 5,000 cached paths',
+      path: '/validate/ingress',
+      body: body(
+        ingress('paths', {
+          rules: [
+            {
+              host: 'shared.example.com',
+              http: {
+                paths: Array.from({ length: 20000 }, (_, i) => ({ path: `/q${i}/${i % 7 ? 'a' : 'p1/x'}`, pathType: i % 3 ? 'Prefix' : 'Exact', backend })),
+              },
+            },
+          ],
+        }),
+      ),
+    },
+    {
+      name: 'Ingress at the size limit: 5,000 paths on a shared host of 5,000 cached paths',
+      path: '/validate/ingress',
+      body: body(
+        ingress('paths-max', {
+          rules: [
+            {
+              host: 'shared.example.com',
+              http: {
+                paths: Array.from({ length: 5000 }, (_, i) => ({ path: `/q${i}/${i % 7 ? 'a' : 'p1/x'}`, pathType: i % 3 ? 'Prefix' : 'Exact', backend })),
+              },
+            },
+          ],
+        }),
+      ),
+    },
+    {
+      name: 'Ingress at the size limit: 1,000 hosts, a wildcard over 5,000 cached hosts',
+      path: '/validate/ingress',
+      body: body(
+        ingress('hosts-max', {
+          rules: [
+            { host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } },
+            ...Array.from({ length: 999 }, (_, i) => ({ host: `z${i}.h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })),
+          ],
+        }),
+      ),
+    },
+    {
+      name: 'Ingress with 20,000 hosts and a wildcard over 5,000 cached hosts',
+      path: '/validate/ingress',
+      body: body(
+        ingress('hosts', {
+          rules: [
+            { host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } },
+            ...Array.from({ length: 20000 }, (_, i) => ({ host: `z${i}.h${i}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })),
+          ],
+        }),
+      ),
+    },
+    {
+      name: 'Pod, 3,000 containers, skip-containers naming 30,000, one credential',
+      path: '/mutate/cloud-credentials',
+      body: body(pod('skip', 3000, { 'credentials.harbormaster.io/inject': 'gcp', 'credentials.harbormaster.io/skip-containers': manyNames(30000, 'k') })),
+    },
+    {
+      name: 'Pod with 36,000 credential references',
+      path: '/mutate/cloud-credentials',
+      body: body(pod('refs', 1, { 'credentials.harbormaster.io/inject': manyNames(36000, 's') })),
+    },
     { name: 'Pod, 3,000 containers without resources', path: '/mutate/resource-defaults', body: body(pod('defaults', 3000, {})) },
-    { name: 'Pod, 3,000 containers, validated against the profile', path: '/validate/resource-defaults', body: body(pod('limits', 3000, {}, { resources: { limits: { cpu: '9', memory: '1Ti' } } })) },
-    { name: 'Pod asking for 30,000 sidecars', path: '/mutate/addon-sidecars', body: body(pod('sidecars', 1, { 'sidecars.harbormaster.io/inject': manyNames(30000, 'fluent-bit') })) },
+    {
+      name: 'Pod, 3,000 containers, validated against the profile',
+      path: '/validate/resource-defaults',
+      body: body(pod('limits', 3000, {}, { resources: { limits: { cpu: '9', memory: '1Ti' } } })),
+    },
+    {
+      name: 'Pod asking for 30,000 sidecars',
+      path: '/mutate/addon-sidecars',
+      body: body(pod('sidecars', 1, { 'sidecars.harbormaster.io/inject': manyNames(30000, 'fluent-bit') })),
+    },
     { name: 'Pod nested 85 levels deep', path: '/mutate/resource-defaults', body: body(pod('deep', 1, {}, { env: [{ name: 'X', valueFrom: deep(85) }] })) },
-    { name: 'Cluster with addon values that make YAML warn', path: '/validate/addons', body: body({ apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': yamlWarnings } } }) },
-    { name: 'Cluster with a 250 KiB values document', path: '/validate/addons', body: body({ apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': JSON.stringify(Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`${MARKER}${i}`, i]))) } } }) },
-    { name: 'gcp-credential Secret with a 2 MiB key.json', path: '/validate/cloud-credentials', body: body({ apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'big', namespace: NS }, data: { 'key.json': Buffer.from(JSON.stringify({ type: 'service_account', private_key: `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(2 * 1024 * 1024)}\n-----END PRIVATE KEY-----\n`, client_email: MARKER })).toString('base64') } }) },
-    { name: 'Namespace with every harbormaster.io/ key the limit allows, by a tenant', path: '/validate/tenancy', body: body({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, annotations: manyKeys('harbormaster.io/') } }, { oldObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } }) },
+    {
+      name: 'Cluster with addon values that make YAML warn',
+      path: '/validate/addons',
+      body: body({
+        apiVersion: 'harbormaster.io/v1alpha1',
+        kind: 'Cluster',
+        metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': yamlWarnings } },
+      }),
+    },
+    {
+      name: 'Cluster with a 250 KiB values document',
+      path: '/validate/addons',
+      body: body({
+        apiVersion: 'harbormaster.io/v1alpha1',
+        kind: 'Cluster',
+        metadata: {
+          name: 'local',
+          annotations: {
+            'addons.harbormaster.io/efk': 'enabled',
+            'addons.harbormaster.io/efk.values': JSON.stringify(Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`${MARKER}${i}`, i]))),
+          },
+        },
+      }),
+    },
+    {
+      name: 'gcp-credential Secret with a 2 MiB key.json',
+      path: '/validate/cloud-credentials',
+      body: body({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'gcp-credential',
+        metadata: { name: 'big', namespace: NS },
+        data: {
+          'key.json': Buffer.from(
+            JSON.stringify({
+              type: 'service_account',
+              private_key: `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(2 * 1024 * 1024)}\n-----END PRIVATE KEY-----\n`,
+              client_email: MARKER,
+            }),
+          ).toString('base64'),
+        },
+      }),
+    },
+    {
+      name: 'Namespace with every harbormaster.io/ key the limit allows, by a tenant',
+      path: '/validate/tenancy',
+      body: body(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, annotations: manyKeys('harbormaster.io/') } },
+        { oldObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } },
+      ),
+    },
   ];
 }
 

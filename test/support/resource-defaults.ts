@@ -34,7 +34,11 @@ if (!parsed.ok) throw new Error(`policy with gpu profile invalid: ${JSON.stringi
 export const config: PolicyConfig = parsed.config;
 
 const ns = (name: string, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
-export const cluster = storeFromObjects([ns('team-b'), ns('team-a', { 'harbormaster.io/quota-profile': 'small' }), ns('ml', { 'harbormaster.io/quota-profile': 'gpu' })]);
+export const cluster = storeFromObjects([
+  ns('team-b'),
+  ns('team-a', { 'harbormaster.io/quota-profile': 'small' }),
+  ns('ml', { 'harbormaster.io/quota-profile': 'gpu' }),
+]);
 
 export type Res = { limits?: Record<string, string>; requests?: Record<string, string> };
 /** A one-container Pod; `podLevel` is its pod-level spec.resources. */
@@ -43,11 +47,16 @@ export const pod = (resources: Res, extra: Record<string, unknown> = {}, podLeve
   if (podLevel) (p.spec as Record<string, unknown>).resources = podLevel;
   return p;
 };
-export const mutate = (obj: KubeObject, namespace = 'team-b') => evaluate({ policy: resourceDefaultsMutate, request: admissionRequest(obj, { namespace }), cluster, config });
+export const mutate = (obj: KubeObject, namespace = 'team-b') =>
+  evaluate({ policy: resourceDefaultsMutate, request: admissionRequest(obj, { namespace }), cluster, config });
 export const validate = (obj: KubeObject, namespace = 'team-b', extra: { subResource?: string; oldObject?: KubeObject } = {}) => {
-  const request = { ...admissionRequest(obj, { namespace, operation: extra.subResource ? 'UPDATE' : 'CREATE', ...(extra.oldObject ? { oldObject: extra.oldObject } : {}) }), ...(extra.subResource ? { subResource: extra.subResource } : {}) };
+  const request = {
+    ...admissionRequest(obj, { namespace, operation: extra.subResource ? 'UPDATE' : 'CREATE', ...(extra.oldObject ? { oldObject: extra.oldObject } : {}) }),
+    ...(extra.subResource ? { subResource: extra.subResource } : {}),
+  };
   return evaluate({ policy: resourceDefaultsValidate, request, cluster, config });
 };
-export const resourcesOf = (d: { mutated?: KubeObject }) => ((d.mutated?.spec as { containers: Array<{ resources: unknown }> }).containers[0]?.resources);
+export const resourcesOf = (d: { mutated?: KubeObject }) => (d.mutated?.spec as { containers: Array<{ resources: unknown }> }).containers[0]?.resources;
 // What LimitRanger leaves behind in a namespace with defaults, before any webhook runs.
-export const limitRanged = (resources: Res, annotation: string) => pod(resources, { annotations: { 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${annotation}` } });
+export const limitRanged = (resources: Res, annotation: string) =>
+  pod(resources, { annotations: { 'kubernetes.io/limit-ranger': `LimitRanger plugin set: ${annotation}` } });

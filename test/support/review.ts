@@ -6,7 +6,10 @@ export function podObject(name: string, containers: unknown[], extra: Record<str
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers } };
 }
 
-export function admissionRequest(object: KubeObject | null, options: { operation?: Operation; namespace?: string; username?: string; groups?: string[]; oldObject?: KubeObject | null } = {}): AdmissionRequest {
+export function admissionRequest(
+  object: KubeObject | null,
+  options: { operation?: Operation; namespace?: string; username?: string; groups?: string[]; oldObject?: KubeObject | null } = {},
+): AdmissionRequest {
   const kind = String(object?.kind ?? options.oldObject?.kind ?? 'Pod');
   const apiVersion = String(object?.apiVersion ?? options.oldObject?.apiVersion ?? 'v1');
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];

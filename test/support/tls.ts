@@ -13,7 +13,10 @@ export interface TempCerts {
 
 export function tempCerts(options: Partial<CertOptions> = {}): TempCerts {
   const dir = mkdtempSync(join(tmpdir(), 'hm-certs-'));
-  writeBundle(dir, generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'], ...options }));
+  writeBundle(
+    dir,
+    generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'], ...options }),
+  );
   return { dir, ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

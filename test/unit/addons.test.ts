@@ -11,18 +11,24 @@ const catalog = defaultCatalog();
 const prometheus = catalog.find((a) => a.name === 'prometheus')!;
 const labels = { 'app.kubernetes.io/managed-by': 'harbormaster', 'addons.harbormaster.io/name': 'prometheus' };
 const obj = (kind: string, name: string, extra: Partial<KubeObject> = {}, namespace: string | undefined = 'monitoring'): KubeObject => ({
-  apiVersion: 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}), labels }, ...extra,
+  apiVersion: 'v1',
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}), labels },
+  ...extra,
 });
 
 describe('addon annotations', () => {
   it('parses enabled/disabled, values and purge', () => {
-    const r = parseAddonAnnotations({
-      'addons.harbormaster.io/prometheus': 'enabled',
-      'addons.harbormaster.io/prometheus.values': 'server: { retention: 30d }',
-      'addons.harbormaster.io/efk': 'disabled',
-      'addons.harbormaster.io/efk.purge': 'true',
-      'unrelated.io/x': 'y',
-    }, catalog);
+    const r = parseAddonAnnotations(
+      {
+        'addons.harbormaster.io/prometheus': 'enabled',
+        'addons.harbormaster.io/prometheus.values': 'server: { retention: 30d }',
+        'addons.harbormaster.io/efk': 'disabled',
+        'addons.harbormaster.io/efk.purge': 'true',
+        'unrelated.io/x': 'y',
+      },
+      catalog,
+    );
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.settings, [
       { name: 'efk', enabled: false, values: {}, purge: true },
@@ -31,7 +37,10 @@ describe('addon annotations', () => {
   });
 
   it('accepts JSON values too', () => {
-    const r = parseAddonAnnotations({ 'addons.harbormaster.io/dashboard': 'enabled', 'addons.harbormaster.io/dashboard.values': '{"rbac":{"readOnly":true}}' }, catalog);
+    const r = parseAddonAnnotations(
+      { 'addons.harbormaster.io/dashboard': 'enabled', 'addons.harbormaster.io/dashboard.values': '{"rbac":{"readOnly":true}}' },
+      catalog,
+    );
     assert.deepEqual(r.problems, []);
   });
 
@@ -42,19 +51,43 @@ describe('addon annotations', () => {
     ['an unknown field', { 'addons.harbormaster.io/efk.replicas': '3' }, /unknown field "replicas"/],
     ['values that are not YAML', { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': 'a: [' }, /is not YAML or JSON/],
     ['values that are a list', { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': '- a' }, /must be a mapping/],
-    ['values against the schema', { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': 'elasticsearch: { replicas: 0 }' }, /\/elasticsearch\/replicas: must be >= 1/],
-    ['an unknown values field', { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': 'kibana: { ingress: true }' }, /\/kibana\/ingress: unknown field/],
-    ['a literal API key', { 'addons.harbormaster.io/datadog': 'enabled', 'addons.harbormaster.io/datadog.values': 'apiKey: 0123456789abcdef' }, /\/apiKey looks like a credential; reference a Secret instead/],
+    [
+      'values against the schema',
+      { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': 'elasticsearch: { replicas: 0 }' },
+      /\/elasticsearch\/replicas: must be >= 1/,
+    ],
+    [
+      'an unknown values field',
+      { 'addons.harbormaster.io/efk': 'enabled', 'addons.harbormaster.io/efk.values': 'kibana: { ingress: true }' },
+      /\/kibana\/ingress: unknown field/,
+    ],
+    [
+      'a literal API key',
+      { 'addons.harbormaster.io/datadog': 'enabled', 'addons.harbormaster.io/datadog.values': 'apiKey: 0123456789abcdef' },
+      /\/apiKey looks like a credential; reference a Secret instead/,
+    ],
   ];
   for (const [name, ann, re] of bad) {
     it(`refuses ${name}`, () => {
       const r = parseAddonAnnotations(ann, catalog);
-      assert.ok(r.problems.some((p) => re.test(p.message)), JSON.stringify(r.problems));
+      assert.ok(
+        r.problems.some((p) => re.test(p.message)),
+        JSON.stringify(r.problems),
+      );
     });
   }
 
   it('tells credentials from references', () => {
-    assert.deepEqual(credentialPaths({ apiKeySecret: { name: 'dd', key: 'api-key' }, password: 'x', nested: [{ token: 't' }], tokenSecretName: 'ok', auth: { clientSecret: 's' } }), ['/password', '/nested/0/token', '/auth/clientSecret']);
+    assert.deepEqual(
+      credentialPaths({
+        apiKeySecret: { name: 'dd', key: 'api-key' },
+        password: 'x',
+        nested: [{ token: 't' }],
+        tokenSecretName: 'ok',
+        auth: { clientSecret: 's' },
+      }),
+      ['/password', '/nested/0/token', '/auth/clientSecret'],
+    );
   });
 });
 
@@ -70,12 +103,23 @@ describe('addon plan', () => {
 
   it('orders Namespace first, identities and RBAC before workloads; labels everything; sets namespaces', () => {
     const d = desiredObjects(prometheus, rendered);
-    assert.deepEqual(d.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Service', 'Deployment', 'StatefulSet']);
-    assert.ok(d.every((o) => o.metadata?.labels?.['addons.harbormaster.io/name'] === 'prometheus' && o.metadata.labels['app.kubernetes.io/managed-by'] === 'harbormaster'));
+    assert.deepEqual(
+      d.map((o) => o.kind),
+      ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Service', 'Deployment', 'StatefulSet'],
+    );
+    assert.ok(
+      d.every(
+        (o) => o.metadata?.labels?.['addons.harbormaster.io/name'] === 'prometheus' && o.metadata.labels['app.kubernetes.io/managed-by'] === 'harbormaster',
+      ),
+    );
     assert.equal(d.find((o) => o.kind === 'Service')?.metadata?.namespace, 'monitoring');
     assert.equal(d.find((o) => o.kind === 'ClusterRoleBinding')?.metadata?.namespace, undefined, 'cluster-scoped objects have no namespace');
     const sts = d.find((o) => o.kind === 'StatefulSet')?.spec as { volumeClaimTemplates: Array<{ metadata: { labels: Record<string, string> } }> };
-    assert.equal(sts.volumeClaimTemplates[0]?.metadata.labels['addons.harbormaster.io/name'], 'prometheus', 'claims made from templates can be found for a purge');
+    assert.equal(
+      sts.volumeClaimTemplates[0]?.metadata.labels['addons.harbormaster.io/name'],
+      'prometheus',
+      'claims made from templates can be found for a purge',
+    );
     assert.deepEqual(orderForDelete(d).map((o) => o.kind)[0], 'StatefulSet');
   });
 
@@ -86,23 +130,54 @@ describe('addon plan', () => {
 
   it('prunes owned objects that left the bundle, never unlabelled ones or PVCs', () => {
     const desired = desiredObjects(prometheus, rendered.slice(0, 2));
-    const owned = [obj('Service', 's'), obj('ConfigMap', 'old'), obj('PersistentVolumeClaim', 'data-st-0'), { ...obj('ConfigMap', 'users'), metadata: { name: 'users', namespace: 'monitoring', labels: { 'addons.harbormaster.io/name': 'prometheus' } } }];
-    assert.deepEqual(toPrune(owned, desired, 'prometheus').map((o) => o.metadata?.name), ['old']);
+    const owned = [
+      obj('Service', 's'),
+      obj('ConfigMap', 'old'),
+      obj('PersistentVolumeClaim', 'data-st-0'),
+      { ...obj('ConfigMap', 'users'), metadata: { name: 'users', namespace: 'monitoring', labels: { 'addons.harbormaster.io/name': 'prometheus' } } },
+    ];
+    assert.deepEqual(
+      toPrune(owned, desired, 'prometheus').map((o) => o.metadata?.name),
+      ['old'],
+    );
   });
 
   it('on disable deletes in reverse order, keeps PVCs unless purge, never the Namespace', () => {
-    const owned = [obj('Namespace', 'monitoring', {}, undefined), obj('ServiceAccount', 'sa'), obj('Deployment', 'd'), obj('PersistentVolumeClaim', 'data-0'), obj('ConfigMap', 'c'), { ...obj('ConfigMap', 'theirs'), metadata: { name: 'theirs', namespace: 'monitoring' } }];
-    assert.deepEqual(toDelete(owned, 'prometheus', { purge: false }).map((o) => o.kind), ['Deployment', 'ServiceAccount', 'ConfigMap']);
-    assert.deepEqual(toDelete(owned, 'prometheus', { purge: true }).map((o) => o.kind), ['Deployment', 'PersistentVolumeClaim', 'ServiceAccount', 'ConfigMap']);
+    const owned = [
+      obj('Namespace', 'monitoring', {}, undefined),
+      obj('ServiceAccount', 'sa'),
+      obj('Deployment', 'd'),
+      obj('PersistentVolumeClaim', 'data-0'),
+      obj('ConfigMap', 'c'),
+      { ...obj('ConfigMap', 'theirs'), metadata: { name: 'theirs', namespace: 'monitoring' } },
+    ];
+    assert.deepEqual(
+      toDelete(owned, 'prometheus', { purge: false }).map((o) => o.kind),
+      ['Deployment', 'ServiceAccount', 'ConfigMap'],
+    );
+    assert.deepEqual(
+      toDelete(owned, 'prometheus', { purge: true }).map((o) => o.kind),
+      ['Deployment', 'PersistentVolumeClaim', 'ServiceAccount', 'ConfigMap'],
+    );
   });
 
   it('drift: server defaults are not drift; changed or removed fields and missing labels are', () => {
-    const want: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', labels }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } }, ports: [{ containerPort: 80 }] }] } } } };
+    const want: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', labels },
+      spec: {
+        replicas: 1,
+        template: { spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } }, ports: [{ containerPort: 80 }] }] } },
+      },
+    };
     const have = structuredClone(want) as KubeObject & { spec: Record<string, unknown> };
     have.metadata = { ...have.metadata, uid: 'u', resourceVersion: '5', labels: { ...labels, extra: 'x' } };
     have.spec.strategy = { type: 'RollingUpdate' };
     (have.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!.imagePullPolicy = 'IfNotPresent';
-    (have.spec as { template: { spec: { containers: Array<{ resources: { limits: Record<string, string> } }> } } }).template.spec.containers[0]!.resources.limits.cpu = '1000m';
+    (
+      have.spec as { template: { spec: { containers: Array<{ resources: { limits: Record<string, string> } }> } } }
+    ).template.spec.containers[0]!.resources.limits.cpu = '1000m';
     have.status = { readyReplicas: 0 };
     assert.equal(isDrifted(want, have), false);
     assert.equal(isDrifted(want, { ...have, spec: { ...have.spec, replicas: 3 } }), true);
@@ -114,11 +189,21 @@ describe('addon plan', () => {
   });
 
   it('zero values the API server omits are not drift (env value "", readOnly false, empty maps)', () => {
-    const want: KubeObject = { kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '' }], securityContext: { readOnlyRootFilesystem: false }, resources: {} }] } } } };
-    const have: KubeObject = { kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'A' }], securityContext: {} }] } } } };
+    const want: KubeObject = {
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: {
+        template: { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '' }], securityContext: { readOnlyRootFilesystem: false }, resources: {} }] } },
+      },
+    };
+    const have: KubeObject = {
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'A' }], securityContext: {} }] } } },
+    };
     assert.equal(isDrifted(want, have), false);
     const changed = structuredClone(have);
-    ((changed.spec as { template: { spec: { containers: Array<{ env: Array<Record<string, string>> }> } } }).template.spec.containers[0]!.env[0]!).value = 'x';
+    (changed.spec as { template: { spec: { containers: Array<{ env: Array<Record<string, string>> }> } } }).template.spec.containers[0]!.env[0]!.value = 'x';
     assert.equal(isDrifted(want, changed), true);
   });
 
@@ -129,12 +214,24 @@ describe('addon plan', () => {
 });
 
 describe('addon status', () => {
-  const dep = (spec: number, ready: number, gen = 1, observed = 1): KubeObject => ({ kind: 'Deployment', metadata: { name: 'd', generation: gen }, spec: { replicas: spec }, status: { readyReplicas: ready, updatedReplicas: ready, observedGeneration: observed } });
-  it('readiness follows the controller\'s status', () => {
+  const dep = (spec: number, ready: number, gen = 1, observed = 1): KubeObject => ({
+    kind: 'Deployment',
+    metadata: { name: 'd', generation: gen },
+    spec: { replicas: spec },
+    status: { readyReplicas: ready, updatedReplicas: ready, observedGeneration: observed },
+  });
+  it("readiness follows the controller's status", () => {
     assert.equal(workloadReady(dep(2, 2)), true);
     assert.equal(workloadReady(dep(2, 1)), false);
     assert.equal(workloadReady(dep(1, 1, 2, 1)), false, 'not yet observed');
-    assert.equal(workloadReady({ kind: 'DaemonSet', metadata: { generation: 1 }, status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 } }), true);
+    assert.equal(
+      workloadReady({
+        kind: 'DaemonSet',
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 },
+      }),
+      true,
+    );
     assert.equal(workloadReady({ kind: 'StatefulSet', metadata: { generation: 1 }, spec: { replicas: 1 }, status: { observedGeneration: 1 } }), false);
     assert.equal(workloadReady(undefined), false);
   });

@@ -30,7 +30,10 @@ describe('harbormaster CLI', () => {
     // The bin runs the compiled dist/: make sure it is current.
     execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')]);
     tmp = tempDir('hm-cli-');
-    writeFileSync(join(tmp.dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  annotations:\n    harbormaster.io/quota-profile: small\n');
+    writeFileSync(
+      join(tmp.dir, 'ns.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  annotations:\n    harbormaster.io/quota-profile: small\n',
+    );
   });
   after(() => tmp.cleanup());
 
@@ -42,12 +45,14 @@ describe('harbormaster CLI', () => {
     const res = doc.results[0];
     assert.deepEqual(Object.keys(res), ['kind', 'namespace', 'name', 'allowed', 'denials', 'warnings', 'patch']);
     assert.deepEqual([res.kind, res.namespace, res.name, res.allowed], ['Pod', 'team-a', 'web', true]);
-    assert.deepEqual(res.patch, [{
-      op: 'add',
-      path: '/spec/containers/0/resources',
-      value: { limits: { cpu: '200m', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } },
-      rule: 'resource-defaults.container-defaults',
-    }]);
+    assert.deepEqual(res.patch, [
+      {
+        op: 'add',
+        path: '/spec/containers/0/resources',
+        value: { limits: { cpu: '200m', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } },
+        rule: 'resource-defaults.container-defaults',
+      },
+    ]);
   });
 
   it('review exits 1 on a denial and prints rule and message', () => {
@@ -60,17 +65,26 @@ describe('harbormaster CLI', () => {
 
   it('review reads multi-document files and lists', () => {
     const f = join(tmp.dir, 'multi.yaml');
-    writeFileSync(f, `${POD}---\n${POD.replace('web', 'two')}---\napiVersion: v1\nkind: List\nitems:\n  - ${JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'three' }, spec: { containers: [] } })}\n`);
+    writeFileSync(
+      f,
+      `${POD}---\n${POD.replace('web', 'two')}---\napiVersion: v1\nkind: List\nitems:\n  - ${JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'three' }, spec: { containers: [] } })}\n`,
+    );
     const r = run(['review', '-f', f, '--output', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).results.map((x: { name: string }) => x.name), ['web', 'two', 'three']);
+    assert.deepEqual(
+      JSON.parse(r.stdout).results.map((x: { name: string }) => x.name),
+      ['web', 'two', 'three'],
+    );
   });
 
   it('review of a Namespace with a platform annotation: denied as a tenant, allowed --as-group system:masters', () => {
     const ns = join(PACKAGE_ROOT, 'examples', 'namespace-small.yaml');
     const tenant = run(['review', '-f', ns]);
     assert.equal(tenant.code, 1);
-    assert.match(tenant.stdout, /Namespace team-small: DENIED\n {2}denied {2}\[tenancy\.platform-annotations\] metadata\.annotations\["harbormaster\.io\/quota-profile"\] may be set only by the platform \(user "harbormaster-review" is not in platform\.users\/groups\/serviceAccounts\)/);
+    assert.match(
+      tenant.stdout,
+      /Namespace team-small: DENIED\n {2}denied {2}\[tenancy\.platform-annotations\] metadata\.annotations\["harbormaster\.io\/quota-profile"\] may be set only by the platform \(user "harbormaster-review" is not in platform\.users\/groups\/serviceAccounts\)/,
+    );
     const admin = run(['review', '-f', ns, '--as', 'admin', '--as-group', 'system:masters']);
     assert.equal(admin.code, 0, admin.stdout + admin.stderr);
     assert.match(admin.stdout, /Namespace team-small: allowed/);
@@ -101,10 +115,15 @@ describe('harbormaster CLI', () => {
     const ca = new X509Certificate(readFileSync(join(out, 'ca.crt')));
     assert.ok(cert.verify(ca.publicKey), 'signed by the CA');
     assert.ok(ca.ca && !cert.ca);
-    for (const san of ['harbormaster', 'harbormaster.harbormaster-system', 'harbormaster.harbormaster-system.svc', 'harbormaster.harbormaster-system.svc.cluster.local']) {
+    for (const san of [
+      'harbormaster',
+      'harbormaster.harbormaster-system',
+      'harbormaster.harbormaster-system.svc',
+      'harbormaster.harbormaster-system.svc.cluster.local',
+    ]) {
       assert.match(cert.subjectAltName ?? '', new RegExp(`DNS:${san.replace(/\./g, '\\.')}(,|$)`));
     }
-    assert.equal((readFileSync(join(out, 'tls.key')).length > 0), true);
+    assert.equal(readFileSync(join(out, 'tls.key')).length > 0, true);
   });
 
   it('policies prints the report in md, json and html', () => {
@@ -133,17 +152,39 @@ describe('harbormaster CLI', () => {
 
   it('review of the shipped examples against examples/state, with reinvocation like the API server', () => {
     const ex = (f: string) => join(PACKAGE_ROOT, 'examples', f);
-    const r = run(['review', '-f', ex('trainer-pod.yaml'), '-f', ex('ingress-takeover.yaml'), '-f', ex('service-lb.yaml'), '--state', ex('state'), '--output', 'json']);
+    const r = run([
+      'review',
+      '-f',
+      ex('trainer-pod.yaml'),
+      '-f',
+      ex('ingress-takeover.yaml'),
+      '-f',
+      ex('service-lb.yaml'),
+      '--state',
+      ex('state'),
+      '--output',
+      'json',
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    const [pod, ingress, svc] = JSON.parse(r.stdout).results as Array<{ allowed: boolean; denials: Array<{ rule: string }>; patch: Array<{ path: string; rule: string; value?: unknown }> }>;
+    const [pod, ingress, svc] = JSON.parse(r.stdout).results as Array<{
+      allowed: boolean;
+      denials: Array<{ rule: string }>;
+      patch: Array<{ path: string; rule: string; value?: unknown }>;
+    }>;
     assert.equal(pod?.allowed, true);
     // fluent-bit is added by addon-sidecars after cloud-credentials ran; the reinvocation leaves the platform
     // sidecar without the tenant's credential (no include-sidecars), while the Pod's own container has it.
     assert.ok(pod?.patch.some((p) => p.path === '/spec/containers/0/env' && p.rule === 'cloud-credentials.inject'));
     assert.ok(pod?.patch.some((p) => p.path === '/spec/initContainers' && p.rule === 'addon-sidecars.inject'));
     assert.ok(!pod?.patch.some((p) => p.path.startsWith('/spec/initContainers') && p.rule.startsWith('cloud-credentials.')));
-    assert.deepEqual(ingress?.denials.map((d) => d.rule), ['ingress.nginx-risk', 'ingress.host-unique']);
-    assert.deepEqual(svc?.denials.map((d) => d.rule), ['loadbalancer.known-keys', 'loadbalancer.vip-pool']);
+    assert.deepEqual(
+      ingress?.denials.map((d) => d.rule),
+      ['ingress.nginx-risk', 'ingress.host-unique'],
+    );
+    assert.deepEqual(
+      svc?.denials.map((d) => d.rule),
+      ['loadbalancer.known-keys', 'loadbalancer.vip-pool'],
+    );
   });
 
   it('serve refuses an invalid policy file listing the problems, exit non-zero', () => {

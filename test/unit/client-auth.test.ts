@@ -47,8 +47,15 @@ describe('client certificate authentication (serve --client-ca)', () => {
     clientCaFile = join(state.dir, 'client-ca.crt');
     writeFileSync(clientCaFile, clientCa.cert);
     server = await startServer({
-      configPath, certDir: certs.dir, clientCaFile, port: 0, metricsPort: 0, host: '127.0.0.1', stateDir: state.dir,
-      logger: silentLogger(), watchIntervalMs: 50,
+      configPath,
+      certDir: certs.dir,
+      clientCaFile,
+      port: 0,
+      metricsPort: 0,
+      host: '127.0.0.1',
+      stateDir: state.dir,
+      logger: silentLogger(),
+      watchIntervalMs: 50,
     });
   });
 
@@ -69,7 +76,9 @@ describe('client certificate authentication (serve --client-ca)', () => {
           const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
           let body = '';
           res.setEncoding('utf8');
-          res.on('data', (c: string) => { body += c; });
+          res.on('data', (c: string) => {
+            body += c;
+          });
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
         },
       );

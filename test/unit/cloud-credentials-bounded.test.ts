@@ -61,7 +61,11 @@ function measure(obj: KubeObject, runs = 5) {
 const shapes: Array<{ name: string; obj: () => KubeObject; allowed: boolean; rule?: RegExp }> = [
   {
     name: '3,000 containers, skip-containers naming 30,000 names (1,500 of them containers: 1,500 injected)',
-    obj: () => pod(containers(3000), { 'credentials.harbormaster.io/inject': 'gcp', 'credentials.harbormaster.io/skip-containers': [...names(1500, 'c'), ...names(28_500, 'ghost')].join(',') }),
+    obj: () =>
+      pod(containers(3000), {
+        'credentials.harbormaster.io/inject': 'gcp',
+        'credentials.harbormaster.io/skip-containers': [...names(1500, 'c'), ...names(28_500, 'ghost')].join(','),
+      }),
     allowed: true,
   },
   {
@@ -83,7 +87,12 @@ const shapes: Array<{ name: string; obj: () => KubeObject; allowed: boolean; rul
   },
   {
     name: '3,000 containers (2,900 skipped), include-sidecars naming 30,000 non-sidecars',
-    obj: () => pod(containers(3000), { 'credentials.harbormaster.io/inject': 'gcp', 'credentials.harbormaster.io/skip-containers': names(2900, 'c').join(','), 'credentials.harbormaster.io/include-sidecars': names(30_000, 'x').join(',') }),
+    obj: () =>
+      pod(containers(3000), {
+        'credentials.harbormaster.io/inject': 'gcp',
+        'credentials.harbormaster.io/skip-containers': names(2900, 'c').join(','),
+        'credentials.harbormaster.io/include-sidecars': names(30_000, 'x').join(','),
+      }),
     allowed: true,
   },
 ];
@@ -95,8 +104,15 @@ describe('cloud-credentials: bounded work on hostile Pods', () => {
       assert.equal(decision.allowed, s.allowed, JSON.stringify(decision.denials.slice(0, 3)));
       const messages = [...decision.denials, ...decision.warnings];
       assert.ok(messages.length <= MAX_MESSAGES, `${messages.length} messages`);
-      assert.ok(messages.every((m) => m.message.length <= 600), 'every message is short');
-      if (s.rule) assert.ok(decision.denials.every((d) => s.rule?.test(d.rule)), JSON.stringify(decision.denials.map((d) => d.rule)));
+      assert.ok(
+        messages.every((m) => m.message.length <= 600),
+        'every message is short',
+      );
+      if (s.rule)
+        assert.ok(
+          decision.denials.every((d) => s.rule?.test(d.rule)),
+          JSON.stringify(decision.denials.map((d) => d.rule)),
+        );
       console.log(`# ${s.name}: median ${cpu.toFixed(1)} ms CPU, ${wall.toFixed(1)} ms wall, ${messages.length} messages, ${decision.patch.length} patch ops`);
       assert.ok(cpu <= LIMIT_MS, `median ${cpu.toFixed(1)} ms CPU (${wall.toFixed(1)} ms wall)`);
     });

@@ -25,18 +25,41 @@ describe('cloud-credentials: gcp-credential Secrets', () => {
     assert.deepEqual(validate(gcpSecret('gcp', gcpKey({}, pem))).denials, []);
   });
   it('accepts an external_account with a file or URL source', () => {
-    const ext = { type: 'external_account', audience: '//iam.googleapis.com/x', subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', token_url: 'https://sts.googleapis.com/v1/token' };
+    const ext = {
+      type: 'external_account',
+      audience: '//iam.googleapis.com/x',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: 'https://sts.googleapis.com/v1/token',
+    };
     assert.equal(validate(gcpSecret('a', { ...ext, credential_source: { file: '/var/run/token' } })).allowed, true);
     assert.equal(validate(gcpSecret('b', { ...ext, credential_source: { url: 'https://idp.example.com/token' } })).allowed, true);
   });
 
   const cases: Array<[string, unknown, RegExp[]]> = [
-    ['a private key that does not parse', gcpKey({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, pem), [/private_key does not parse as a PEM private key/]],
+    [
+      'a private key that does not parse',
+      gcpKey({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, pem),
+      [/private_key does not parse as a PEM private key/],
+    ],
     ['a private key that is not PEM at all', gcpKey({ private_key: 'hunter2' }, pem), [/private_key does not parse/]],
     ['an http token_uri', gcpKey({ token_uri: 'http://oauth2.googleapis.com/token' }, pem), [/token_uri must be an https:\/\/ URL/]],
-    ['missing fields, all reported at once', { type: 'service_account', private_key: pem }, [/project_id is required/, /private_key_id is required/, /client_email is required/, /client_id is required/, /token_uri is required/]],
+    [
+      'missing fields, all reported at once',
+      { type: 'service_account', private_key: pem },
+      [/project_id is required/, /private_key_id is required/, /client_email is required/, /client_id is required/, /token_uri is required/],
+    ],
     ['an unknown type', gcpKey({ type: 'authorized_user' }, pem), [/type must be "service_account" or "external_account"/]],
-    ['an executable credential source', { type: 'external_account', audience: 'a', subject_token_type: 't', token_url: 'https://sts.googleapis.com/v1/token', credential_source: { executable: { command: '/bin/sh -c "curl evil"' } } }, [/credential_source\.executable is not allowed/]],
+    [
+      'an executable credential source',
+      {
+        type: 'external_account',
+        audience: 'a',
+        subject_token_type: 't',
+        token_url: 'https://sts.googleapis.com/v1/token',
+        credential_source: { executable: { command: '/bin/sh -c "curl evil"' } },
+      },
+      [/credential_source\.executable is not allowed/],
+    ],
     ['not JSON', '{"type": "service_account",', [/is not valid JSON/]],
     ['a JSON array', '[]', [/must be a JSON object/]],
   ];
@@ -71,7 +94,11 @@ describe('cloud-credentials: aws-credential Secrets', () => {
     ['whitespace in the secret key', { ...awsValues(), aws_secret_access_key: 'abc def' }, [/aws_secret_access_key"\] must be non-empty without whitespace/]],
     ['a temporary key without session token', awsValues('ASIA'), [/aws_session_token"\] is required for temporary credentials/]],
     ['a bad region', { ...awsValues(), region: 'Tokyo' }, [/region"\] is not a region name/]],
-    ['a missing secret key and an unknown key', { aws_access_key_id: awsValues().aws_access_key_id ?? '', password: 'x' }, [/"password"\] is not allowed/, /aws_secret_access_key"\] is required/]],
+    [
+      'a missing secret key and an unknown key',
+      { aws_access_key_id: awsValues().aws_access_key_id ?? '', password: 'x' },
+      [/"password"\] is not allowed/, /aws_secret_access_key"\] is required/],
+    ],
   ];
   for (const [name, values, expected] of cases) {
     it(`denies ${name}`, () => {
@@ -100,15 +127,25 @@ const cloudCredentialsInject = cloudCredentialsInjectPolicy({ platformSidecars: 
 function inject(pod: KubeObject) {
   return evaluate({ policy: cloudCredentialsInject, request: admissionRequest(pod, { namespace: 'ml' }), cluster, config });
 }
-type Container = { name: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> };
+type Container = {
+  name: string;
+  env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+};
 type PodSpec = { containers: Container[]; initContainers?: Container[]; volumes?: Array<{ name: string; secret?: { secretName: string } }> };
 const specOf = (d: { mutated?: KubeObject }) => d.mutated?.spec as PodSpec;
 
 describe('cloud-credentials: injection', () => {
   it('GCP through the ServiceAccount: volume, read-only mount and env into every container and initContainer', () => {
-    const pod = podObject('p', [{ name: 'app', image: 'x' }, { name: 'side', image: 'x' }]);
+    const pod = podObject('p', [
+      { name: 'app', image: 'x' },
+      { name: 'side', image: 'x' },
+    ]);
     (pod.spec as Record<string, unknown>).serviceAccountName = 'trainer';
-    (pod.spec as Record<string, unknown>).initContainers = [{ name: 'init', image: 'x' }, { name: 'native', image: 'x', restartPolicy: 'Always' }];
+    (pod.spec as Record<string, unknown>).initContainers = [
+      { name: 'init', image: 'x' },
+      { name: 'native', image: 'x', restartPolicy: 'Always' },
+    ];
     const d = inject(pod);
     assert.equal(d.allowed, true, JSON.stringify(d.denials));
     const s = specOf(d);
@@ -123,14 +160,24 @@ describe('cloud-credentials: injection', () => {
   it('AWS through the Pod annotation: secretKeyRef env, optional where the key is optional', () => {
     const d = inject(podObject('p', [{ name: 'app', image: 'x' }], { annotations: { 'credentials.harbormaster.io/inject': 'aws' } }));
     const env = specOf(d).containers[0]?.env;
-    assert.deepEqual(env?.map((e) => e.name), ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION']);
+    assert.deepEqual(
+      env?.map((e) => e.name),
+      ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION'],
+    );
     assert.deepEqual(env?.[0]?.valueFrom, { secretKeyRef: { name: 'aws', key: 'aws_access_key_id' } });
     assert.deepEqual(env?.[2]?.valueFrom, { secretKeyRef: { name: 'aws', key: 'aws_session_token', optional: true } });
     assert.deepEqual(env?.[4]?.valueFrom, { secretKeyRef: { name: 'aws', key: 'region', optional: true } });
   });
 
   it('both providers at once, skipping listed containers, warning on unknown ones', () => {
-    const pod = podObject('p', [{ name: 'app', image: 'x' }, { name: 'proxy', image: 'x' }], { annotations: { 'credentials.harbormaster.io/inject': 'gcp, aws', 'credentials.harbormaster.io/skip-containers': 'proxy,ghost' } });
+    const pod = podObject(
+      'p',
+      [
+        { name: 'app', image: 'x' },
+        { name: 'proxy', image: 'x' },
+      ],
+      { annotations: { 'credentials.harbormaster.io/inject': 'gcp, aws', 'credentials.harbormaster.io/skip-containers': 'proxy,ghost' } },
+    );
     const d = inject(pod);
     const s = specOf(d);
     assert.equal(s.containers[0]?.env?.length, 6);
@@ -140,7 +187,9 @@ describe('cloud-credentials: injection', () => {
   });
 
   it('never overwrites what the user set: a different value in our place is denied, not redirected (collision cases in cloud-credentials-collisions.test.ts)', () => {
-    const pod = podObject('p', [{ name: 'app', image: 'x', env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/mine.json' }] }], { annotations: { 'credentials.harbormaster.io/inject': 'gcp' } });
+    const pod = podObject('p', [{ name: 'app', image: 'x', env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/mine.json' }] }], {
+      annotations: { 'credentials.harbormaster.io/inject': 'gcp' },
+    });
     const d = inject(pod);
     assert.equal(d.allowed, false);
     assert.deepEqual(d.patch, []);
@@ -158,7 +207,11 @@ describe('cloud-credentials: injection', () => {
     ['a missing Secret', { 'credentials.harbormaster.io/inject': 'nope' }, /Secret ml\/nope, which does not exist.*create it first/],
     ['a wrong-typed Secret', { 'credentials.harbormaster.io/inject': 'tls' }, /of type "kubernetes\.io\/tls"; only gcp-credential and aws-credential/],
     ['a cross-namespace reference', { 'credentials.harbormaster.io/inject': 'other/gcp' }, /"other\/gcp" in another namespace; create a copy in ml/],
-    ['two credentials of one provider', { 'credentials.harbormaster.io/inject': 'gcp,gcp2' }, /gcp .* and gcp2 .* are both gcp-credential; a Pod can use one credential per provider/],
+    [
+      'two credentials of one provider',
+      { 'credentials.harbormaster.io/inject': 'gcp,gcp2' },
+      /gcp .* and gcp2 .* are both gcp-credential; a Pod can use one credential per provider/,
+    ],
   ];
   for (const [name, annotations, re] of denials) {
     it(`denies ${name}`, () => {

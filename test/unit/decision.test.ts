@@ -77,15 +77,18 @@ describe('the patch is diffed only where policies wrote', () => {
     const set = fc.record({ kind: fc.constant('set'), path: fc.array(key, { minLength: 1, maxLength: 3 }), value });
     const append = fc.record({ kind: fc.constant('append'), path: fc.array(key, { maxLength: 2 }).map((p) => [...p, 'L']), value });
     const write = fc.oneof(set, append);
-    fc.assert(fc.property(fc.dictionary(key, fc.oneof(value, fc.dictionary(key, value, { maxKeys: 3 }))), fc.array(write, { maxLength: 6 }), (original, writes) => {
-      const b = new DecisionBuilder({ object: structuredClone(original) });
-      for (const w of writes) {
-        if (w.kind === 'set') b.set('r', w.path, w.value);
-        else b.append('r', w.path, w.value);
-      }
-      const d = b.build();
-      const patched = applyPatch(structuredClone(original), d.patch.map(({ rule: _r, ...op }) => op) as never, true).newDocument;
-      assert.deepEqual(JSON.parse(JSON.stringify(patched)), JSON.parse(JSON.stringify(d.mutated ?? original)));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.oneof(value, fc.dictionary(key, value, { maxKeys: 3 }))), fc.array(write, { maxLength: 6 }), (original, writes) => {
+        const b = new DecisionBuilder({ object: structuredClone(original) });
+        for (const w of writes) {
+          if (w.kind === 'set') b.set('r', w.path, w.value);
+          else b.append('r', w.path, w.value);
+        }
+        const d = b.build();
+        const patched = applyPatch(structuredClone(original), d.patch.map(({ rule: _r, ...op }) => op) as never, true).newDocument;
+        assert.deepEqual(JSON.parse(JSON.stringify(patched)), JSON.parse(JSON.stringify(d.mutated ?? original)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

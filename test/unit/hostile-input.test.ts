@@ -26,16 +26,23 @@ const PATCH_MS_PER_MIB = 40;
 const FLOOD_MEDIAN_MS = 100;
 const MAX_REPLY_WITHOUT_PATCH = 64 * 1024;
 
-interface Reply { status: number; ms: number; json: { response?: { patch?: string; status?: { message?: string }; warnings?: string[] } } }
+interface Reply {
+  status: number;
+  ms: number;
+  json: { response?: { patch?: string; status?: { message?: string }; warnings?: string[] } };
+}
 
 function post(agent: Agent, port: number, path: string, body: Buffer): Promise<Reply> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
-    });
+    const r = request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
+      },
+    );
     r.on('error', reject);
     r.end(body);
   });
@@ -57,14 +64,40 @@ describe('hostile input: bounded work, bounded replies, nothing printed', () => 
     writeFileSync(join(state.dir, 'state.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: hostileState() }));
     const policy = join(certs.dir, 'policy.yaml');
     copyFileSync(DEFAULT_POLICY_FILE, policy);
-    child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'test/support/serve-child.ts'), 'serve', '--state', state.dir, '--cert-dir', certs.dir, '--config', policy, '--port', '0', '--metrics-port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HARBORMASTER_LOG_LEVEL: 'debug' } });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(PACKAGE_ROOT, 'test/support/serve-child.ts'),
+        'serve',
+        '--state',
+        state.dir,
+        '--cert-dir',
+        certs.dir,
+        '--config',
+        policy,
+        '--port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--host',
+        '127.0.0.1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HARBORMASTER_LOG_LEVEL: 'debug' } },
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 30_000);
       child.stdout?.on('data', (d: Buffer) => {
         output += d.toString();
         const m = /"port":(\d+).*harbormaster serving/.exec(output);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
       });
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
     });
@@ -100,10 +133,18 @@ describe('hostile input: bounded work, bounded replies, nothing printed', () => 
       assert.ok(withoutPatch <= MAX_REPLY_WITHOUT_PATCH, `reply without the patch is ${withoutPatch} bytes`);
       const patchMiB = (r?.patch?.length ?? 0) / (1024 * 1024);
       // What any webhook pays for a body this size: JSON.parse of it, measured here in the same run.
-      const parseMs = median(Array.from({ length: 5 }, () => { const t = performance.now(); JSON.parse(c.body.toString()); return performance.now() - t; }));
+      const parseMs = median(
+        Array.from({ length: 5 }, () => {
+          const t = performance.now();
+          JSON.parse(c.body.toString());
+          return performance.now() - t;
+        }),
+      );
       const budget = BUDGET_MS + parseMs + PATCH_MS_PER_MIB * patchMiB;
       if (ms > budget) ms = Math.min(ms, await measure());
-      console.log(`${c.path} ${c.name}: median ${ms.toFixed(1)} ms (body ${(c.body.length / 1024).toFixed(0)} KiB parses in ${parseMs.toFixed(1)} ms, patch ${(patchMiB * 1024).toFixed(0)} KiB, budget ${budget.toFixed(0)} ms)`);
+      console.log(
+        `${c.path} ${c.name}: median ${ms.toFixed(1)} ms (body ${(c.body.length / 1024).toFixed(0)} KiB parses in ${parseMs.toFixed(1)} ms, patch ${(patchMiB * 1024).toFixed(0)} KiB, budget ${budget.toFixed(0)} ms)`,
+      );
       assert.ok(ms <= budget, `median ${ms.toFixed(1)} ms > ${budget.toFixed(0)} ms`);
     });
   }
@@ -113,7 +154,9 @@ describe('hostile input: bounded work, bounded replies, nothing printed', () => 
     const heavy = cases.slice(0, 3);
     const sample = async (): Promise<{ ms: number; n: number }> => {
       let stop = false;
-      const flood = heavy.map(async (c) => { while (!stop) await post(agent, port, c.path, c.body); });
+      const flood = heavy.map(async (c) => {
+        while (!stop) await post(agent, port, c.path, c.body);
+      });
       const times: number[] = [];
       const deadline = Date.now() + 4000;
       while (Date.now() < deadline) {

@@ -27,12 +27,21 @@ describe('admission server over HTTPS', () => {
   before(async () => {
     certs = tempCerts();
     state = tempDir('hm-state-');
-    writeFileSync(join(state.dir, 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  annotations:\n    harbormaster.io/quota-profile: small\n');
+    writeFileSync(
+      join(state.dir, 'ns.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  annotations:\n    harbormaster.io/quota-profile: small\n',
+    );
     configPath = join(state.dir, 'policy.yaml');
     copyFileSync(DEFAULT_POLICY_FILE, configPath);
     server = await startServer({
-      configPath, certDir: certs.dir, port: 0, metricsPort: 0, host: '127.0.0.1', stateDir: state.dir,
-      logger: silentLogger(), watchIntervalMs: 50,
+      configPath,
+      certDir: certs.dir,
+      port: 0,
+      metricsPort: 0,
+      host: '127.0.0.1',
+      stateDir: state.dir,
+      logger: silentLogger(),
+      watchIntervalMs: 50,
     });
     base = `https://127.0.0.1:${server.port}`;
   });
@@ -67,7 +76,10 @@ describe('admission server over HTTPS', () => {
     const res = await post('/validate/resource-defaults').send(reviewBody(req)).expect(200);
     assert.equal(res.body.response.allowed, false);
     assert.equal(res.body.response.status.code, 403);
-    assert.match(res.body.response.status.message, /^\[resource-defaults\.container-limits\] spec\.containers\[0\]\.resources\.limits\.cpu "3" exceeds the maximum 1 of profile "small"/);
+    assert.match(
+      res.body.response.status.message,
+      /^\[resource-defaults\.container-limits\] spec\.containers\[0\]\.resources\.limits\.cpu "3" exceeds the maximum 1 of profile "small"/,
+    );
   });
 
   const malformed: Array<[string, string | object, RegExp]> = [
@@ -77,7 +89,11 @@ describe('admission server over HTTPS', () => {
     ['wrong kind', { apiVersion: 'admission.k8s.io/v1', kind: 'Pod', request: {} }, /kind must be AdmissionReview/],
     ['missing request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, /request is missing/],
     ['missing uid', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { kind: { kind: 'Pod' }, operation: 'CREATE' } }, /uid/],
-    ['bad operation', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'PATCH' } }, /operation/],
+    [
+      'bad operation',
+      { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { kind: 'Pod' }, operation: 'PATCH' } },
+      /operation/,
+    ],
   ];
   for (const [name, body, reason] of malformed) {
     it(`refuses ${name} with 400 and a short reason, no stack trace`, async () => {
@@ -97,7 +113,9 @@ describe('admission server over HTTPS', () => {
   });
 
   it('answers 404 for an unknown policy path', async () => {
-    await post('/validate/nope').send(reviewBody(admissionRequest(podObject('a', [])))).expect(404);
+    await post('/validate/nope')
+      .send(reviewBody(admissionRequest(podObject('a', []))))
+      .expect(404);
   });
 
   it('serves healthz, readyz and metrics', async () => {
@@ -113,23 +131,25 @@ describe('admission server over HTTPS', () => {
     const caPem = certs.ca;
     const agent = new Agent({ keepAlive: true, ca: caPem, maxSockets: 4 });
     const body = JSON.stringify(reviewBody(admissionRequest(podObject('x', [{ name: 'a', image: 'a' }]), { namespace: 'team-a' })));
-    const one = () => new Promise<number>((resolve, reject) => {
-      const r = httpsRequest(`${base}/mutate/resource-defaults`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+    const one = () =>
+      new Promise<number>((resolve, reject) => {
+        const r = httpsRequest(`${base}/mutate/resource-defaults`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        r.on('error', reject);
+        r.end(body);
       });
-      r.on('error', reject);
-      r.end(body);
-    });
-    const fingerprintOf = () => new Promise<string>((resolve, reject) => {
-      const r = httpsRequest(`${base}/healthz`, { ca: caPem, agent: false }, (res) => {
-        const cert = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
-        res.resume();
-        resolve(cert.fingerprint256);
+    const fingerprintOf = () =>
+      new Promise<string>((resolve, reject) => {
+        const r = httpsRequest(`${base}/healthz`, { ca: caPem, agent: false }, (res) => {
+          const cert = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+          res.resume();
+          resolve(cert.fingerprint256);
+        });
+        r.on('error', reject);
+        r.end();
       });
-      r.on('error', reject);
-      r.end();
-    });
     const before = await fingerprintOf();
     // Same CA, new serving pair: what a rotation of harbormaster-tls looks like.
     const ca = { cert: caPem, key: readFileSync(join(certs.dir, 'ca.key'), 'utf8') };

@@ -28,7 +28,8 @@ function ing(name: string, opts: { annotations?: Record<string, string>; rules?:
     http: { paths: (r.paths ?? []).map((p) => ({ ...p, backend: { service: { name: 'web', port: { number: 80 } } } })) },
   }));
   return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
     metadata: { name, annotations: opts.annotations ?? {} },
     spec: { ingressClassName: 'harbormaster', rules },
   };
@@ -69,20 +70,42 @@ const critical = /is Critical risk \(.*\) and never allowed/;
 runCases('snippet keys under any controller prefix are Critical', [
   { name: 'nginx.org/server-snippets', obj: a({ 'nginx.org/server-snippets': 'location /x { return 200; }' }), deny: [['ingress.nginx-risk', critical]] },
   { name: 'nginx.org/location-snippets', obj: a({ 'nginx.org/location-snippets': 'add_header X 1;' }), deny: [['ingress.nginx-risk', critical]] },
-  { name: 'legacy ingress.kubernetes.io/configuration-snippet', obj: a({ 'ingress.kubernetes.io/configuration-snippet': 'x' }), deny: [['ingress.nginx-risk', /\["ingress\.kubernetes\.io\/configuration-snippet"\] is Critical risk/] ] },
-  { name: 'haproxy.org/backend-config-snippet', obj: a({ 'haproxy.org/backend-config-snippet': 'http-request set-header X 1' }), deny: [['ingress.nginx-risk', critical]] },
+  {
+    name: 'legacy ingress.kubernetes.io/configuration-snippet',
+    obj: a({ 'ingress.kubernetes.io/configuration-snippet': 'x' }),
+    deny: [['ingress.nginx-risk', /\["ingress\.kubernetes\.io\/configuration-snippet"\] is Critical risk/]],
+  },
+  {
+    name: 'haproxy.org/backend-config-snippet',
+    obj: a({ 'haproxy.org/backend-config-snippet': 'http-request set-header X 1' }),
+    deny: [['ingress.nginx-risk', critical]],
+  },
   { name: 'haproxy.com/frontend-config-snippet', obj: a({ 'haproxy.com/frontend-config-snippet': 'x' }), deny: [['ingress.nginx-risk', critical]] },
   { name: 'traefik snippet-ish key', obj: a({ 'traefik.ingress.kubernetes.io/router.middlewares-snippet': 'x' }), deny: [['ingress.nginx-risk', critical]] },
   { name: 'mixed case Snippet', obj: a({ 'example.com/Server-SNIPPET': 'x' }), deny: [['ingress.nginx-risk', critical]] },
   { name: 'snippet in the middle of the name', obj: a({ 'nginx.org/snippets-server': 'x' }), deny: [['ingress.nginx-risk', critical]] },
-  { name: 'nginx auth-snippet keeps its own reason, even with the opt-in', namespace: 'trusted', obj: a({ [`${N}auth-snippet`]: 'x' }), deny: [['ingress.nginx-risk', /CVE-2025-24514 class\)\) and never allowed/]] },
+  {
+    name: 'nginx auth-snippet keeps its own reason, even with the opt-in',
+    namespace: 'trusted',
+    obj: a({ [`${N}auth-snippet`]: 'x' }),
+    deny: [['ingress.nginx-risk', /CVE-2025-24514 class\)\) and never allowed/]],
+  },
   { name: 'an empty snippet is still a snippet', obj: a({ 'nginx.org/server-snippets': '' }), deny: [['ingress.nginx-risk', critical]] },
-  { name: 'other controllers\' non-snippet keys stay ignored', obj: a({ 'nginx.org/rewrites': 'serviceName=web rewrite=/', 'haproxy.org/timeout-server': '5s', 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' }), deny: [] },
+  {
+    name: "other controllers' non-snippet keys stay ignored",
+    obj: a({
+      'nginx.org/rewrites': 'serviceName=web rewrite=/',
+      'haproxy.org/timeout-server': '5s',
+      'traefik.ingress.kubernetes.io/router.entrypoints': 'web',
+    }),
+    deny: [],
+  },
   { name: '"snippet" only in the prefix is not a snippet key', obj: a({ 'snippets.example.com/owner': 'team-a' }), deny: [] },
 ]);
 
 describe('bounded work: a hostile Ingress with thousands of keys', () => {
-  const many = (prefix: string, n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}proxy-body-sise-${i}`, '8m']));
+  const many = (prefix: string, n: number): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}proxy-body-sise-${i}`, '8m']));
 
   it('only the first 5 unknown keys get a "did you mean"', () => {
     const d = check(a(many(N, 8)));
@@ -113,11 +136,16 @@ describe('bounded work: a hostile Ingress with thousands of keys', () => {
 
 const v = 'ingress.nginx-values';
 const unsafe = 'ingress.unsafe-characters';
-const one = (key: string, value: string, namespace?: string, deny: Case['deny'] = []): Case => ({ name: `${key}: ${JSON.stringify(value)}${deny.length ? ' denied' : ''}`, obj: a({ [`${N}${key}`]: value }), ...(namespace ? { namespace } : {}), deny });
+const one = (key: string, value: string, namespace?: string, deny: Case['deny'] = []): Case => ({
+  name: `${key}: ${JSON.stringify(value)}${deny.length ? ' denied' : ''}`,
+  obj: a({ [`${N}${key}`]: value }),
+  ...(namespace ? { namespace } : {}),
+  deny,
+});
 const bad = (key: string, value: string, re: RegExp, namespace?: string, rule = v) => one(key, value, namespace, [[rule, re]]);
 const T = 'trusted';
 
-runCases('value grammars as strict as the controller\'s own', [
+runCases("value grammars as strict as the controller's own", [
   // cors-allow-headers / auth-response-headers: header names
   one('cors-allow-headers', 'X-Forwarded-For, Content-Type'),
   one('cors-allow-headers', 'Authorization,X-Requested-With,X_Custom'),
@@ -174,7 +202,12 @@ runCases('value grammars as strict as the controller\'s own', [
   one('auth-url', 'http://oauth2-proxy.trusted.svc.cluster.local:4180/oauth2/auth', T),
   one('auth-signin', 'https://auth.example.com/oauth2/start', T),
   one('mirror-target', 'https://mirror.example.com/copy', T),
-  bad('auth-url', 'https://auth.example.com/$request_uri', /contains "\$"; use an http:\/\/ or https:\/\/ URL with a host, no credentials and only letters, digits and -\._~:\/\?\[\]@!&\(\)\*\+,=%/, T),
+  bad(
+    'auth-url',
+    'https://auth.example.com/$request_uri',
+    /contains "\$"; use an http:\/\/ or https:\/\/ URL with a host, no credentials and only letters, digits and -\._~:\/\?\[\]@!&\(\)\*\+,=%/,
+    T,
+  ),
   bad('auth-url', 'http://example.com/#', /contains "#"/, T),
   bad('auth-url', "http://example.com/'x'", /contains "'"/, T),
   bad('auth-url', 'http://example.com/`id`', /contains "`"/, T),
@@ -219,8 +252,12 @@ runCases('value grammars as strict as the controller\'s own', [
 ]);
 
 const r = 'ingress.references';
-const otherNs = (what: string, ns: string, own = 'team-a') => new RegExp(`names a ${what} in namespace "${ns}"; it must be in ${own}, the Ingress's own namespace`);
-const inCluster = (host: string, ns: string, own = T) => new RegExp(`host "${host.replace(/\./g, '\\.')}" is an in-cluster name in namespace "${ns}"; in-cluster URLs must stay in ${own}, the Ingress's own namespace`);
+const otherNs = (what: string, ns: string, own = 'team-a') =>
+  new RegExp(`names a ${what} in namespace "${ns}"; it must be in ${own}, the Ingress's own namespace`);
+const inCluster = (host: string, ns: string, own = T) =>
+  new RegExp(
+    `host "${host.replace(/\./g, '\\.')}" is an in-cluster name in namespace "${ns}"; in-cluster URLs must stay in ${own}, the Ingress's own namespace`,
+  );
 
 runCases('references stay in the namespace', [
   one('auth-secret', 'htpasswd'),
@@ -233,7 +270,13 @@ runCases('references stay in the namespace', [
   bad('auth-tls-secret', 'team-b/client-ca', otherNs('Secret', 'team-b', T), T, r),
   bad('proxy-ssl-secret', 'team-b/client-cert', otherNs('Secret', 'team-b', T), T, r),
   one('default-backend', 'fallback'),
-  bad('default-backend', 'team-b/fallback', /names a Service in namespace "team-b"; it must be in team-a, the Ingress's own namespace \(write just the Service name\)/, undefined, r),
+  bad(
+    'default-backend',
+    'team-b/fallback',
+    /names a Service in namespace "team-b"; it must be in team-a, the Ingress's own namespace \(write just the Service name\)/,
+    undefined,
+    r,
+  ),
   bad('default-backend', 'team-a/fallback', /must be just the name of a Service .*looks it up in the Ingress's own namespace/),
   // in-cluster URLs
   one('auth-url', 'http://oauth2-proxy.trusted.svc:4180/oauth2/auth', T),
@@ -246,7 +289,13 @@ runCases('references stay in the namespace', [
   bad('auth-url', 'http://auth.team-b:8080/check', inCluster('auth.team-b', 'team-b'), T, r),
   bad('auth-url', 'https://kubernetes.default.svc/api', inCluster('kubernetes.default.svc', 'default'), T, r),
   bad('auth-url', 'http://10-0-0-1.team-b.pod.cluster.local/', inCluster('10-0-0-1.team-b.pod.cluster.local', 'team-b'), T, r),
-  bad('auth-url', 'http://auth/check', /host "auth" is a single-label name, which the controller resolves in its own namespace, not trusted; write <service>\.trusted\.svc/, T, r),
+  bad(
+    'auth-url',
+    'http://auth/check',
+    /host "auth" is a single-label name, which the controller resolves in its own namespace, not trusted; write <service>\.trusted\.svc/,
+    T,
+    r,
+  ),
   bad('auth-url', 'http://localhost:10246/nginx_status', /host "localhost" is a single-label name/, T, r),
   bad('auth-signin', 'https://login.team-b.svc/start', inCluster('login.team-b.svc', 'team-b'), T, r),
   bad('mirror-target', 'http://sink.team-b.svc.cluster.local/copy', inCluster('sink.team-b.svc.cluster.local', 'team-b'), T, r),
@@ -255,21 +304,47 @@ runCases('references stay in the namespace', [
 ]);
 
 const P = 'ingress.path';
-const withPath = (path: unknown, pathType = 'Prefix', annotations: Record<string, string> = {}) => ing('p', { annotations, rules: [{ host: 'app.example.com', paths: [{ ...(path === undefined ? {} : { path }), pathType }] }] });
+const withPath = (path: unknown, pathType = 'Prefix', annotations: Record<string, string> = {}) =>
+  ing('p', { annotations, rules: [{ host: 'app.example.com', paths: [{ ...(path === undefined ? {} : { path }), pathType }] }] });
 const field = 'spec\\.rules\\[0\\]\\.http\\.paths\\[0\\]';
-const offends = (ch: string, at: number) => new RegExp(`${field}\\.path contains ${ch} at position ${at}, which is not allowed; paths may use only A-Za-z0-9, -\\._~/ and %XX escapes`);
+const offends = (ch: string, at: number) =>
+  new RegExp(`${field}\\.path contains ${ch} at position ${at}, which is not allowed; paths may use only A-Za-z0-9, -\\._~/ and %XX escapes`);
 const regex = { [`${N}use-regex`]: 'true' };
-const implSpecific = /pathType ImplementationSpecific is High risk .*; use Prefix or Exact, or ask the platform for the namespace annotation harbormaster\.io\/ingress-risk: "high"/;
+const implSpecific =
+  /pathType ImplementationSpecific is High risk .*; use Prefix or Exact, or ask the platform for the namespace annotation harbormaster\.io\/ingress-risk: "high"/;
 const path = (name: string, obj: KubeObject, deny: Case['deny'], namespace?: string): Case => ({ name, obj, deny, ...(namespace ? { namespace } : {}) });
 
 runCases('path character allow-list for every pathType', [
-  path('plain paths pass', ing('p', { rules: [{ host: 'app.example.com', paths: [{ path: '/', pathType: 'Prefix' }, { path: '/api/v1', pathType: 'Exact' }, { path: '/a-b_c.d~e/%20x', pathType: 'Prefix' }, { path: '/static/app.js', pathType: 'Prefix' }] }] }), []),
+  path(
+    'plain paths pass',
+    ing('p', {
+      rules: [
+        {
+          host: 'app.example.com',
+          paths: [
+            { path: '/', pathType: 'Prefix' },
+            { path: '/api/v1', pathType: 'Exact' },
+            { path: '/a-b_c.d~e/%20x', pathType: 'Prefix' },
+            { path: '/static/app.js', pathType: 'Prefix' },
+          ],
+        },
+      ],
+    }),
+    [],
+  ),
   path('CVE-2021-25745 shape: /api/ { return 200; # (Prefix)', withPath('/api/ { return 200; #'), [[P, offends('" "', 5)]]),
   path('semicolon and brace (Exact)', withPath('/x;}', 'Exact'), [[P, offends('";"', 2)]]),
   path('brace (Prefix)', withPath('/a{b'), [[P, offends('"\\{"', 2)]]),
-  path('CVE-2021-25748 shape: newline (ImplementationSpecific, opted in)', withPath('/a\nproxy_pass http://evil;', 'ImplementationSpecific'), [[P, offends('"\\\\n"', 2)]], T),
+  path(
+    'CVE-2021-25748 shape: newline (ImplementationSpecific, opted in)',
+    withPath('/a\nproxy_pass http://evil;', 'ImplementationSpecific'),
+    [[P, offends('"\\\\n"', 2)]],
+    T,
+  ),
   path('tab', withPath('/a\tb'), [[P, offends('"\\\\t"', 2)]]),
-  path('nginx variable without use-regex', withPath('/a$host'), [[P, /contains "\$" at position 2.*; "\$" is a regex character, which needs nginx\.ingress\.kubernetes\.io\/use-regex: "true" \(High risk\)/]]),
+  path('nginx variable without use-regex', withPath('/a$host'), [
+    [P, /contains "\$" at position 2.*; "\$" is a regex character, which needs nginx\.ingress\.kubernetes\.io\/use-regex: "true" \(High risk\)/],
+  ]),
   path('regex group without use-regex', withPath('/api(/|$)(.*)'), [[P, /contains "\(" at position 4.*needs nginx\.ingress\.kubernetes\.io\/use-regex/]]),
   path('quote', withPath("/a'b"), [[P, offends('"\'"', 2)]]),
   path('double quote', withPath('/a"b'), [[P, offends('"\\\\""', 2)]]),
@@ -281,18 +356,32 @@ runCases('path character allow-list for every pathType', [
   path('relative path', withPath('api'), [[P, /\.path "api" must start with \//]]),
   path('513 characters', withPath(`/${'a'.repeat(512)}`), [[P, /is 513 characters long; at most 512 are allowed/]]),
   path('512 characters pass', withPath(`/${'a'.repeat(511)}`), []),
-  path('Prefix without a path (the API server does not default it)', withPath(undefined), [[P, /\.path is required for pathType Prefix: an absolute path starting with \//]]),
+  path('Prefix without a path (the API server does not default it)', withPath(undefined), [
+    [P, /\.path is required for pathType Prefix: an absolute path starting with \//],
+  ]),
   path('Exact with an empty path', withPath('', 'Exact'), [[P, /required for pathType Exact/]]),
   path('ImplementationSpecific without a path means / (opted in)', withPath(undefined, 'ImplementationSpecific'), [], T),
   path('a path that is not a string', withPath(42), [[P, /\.path must be a string starting with \//]]),
   // ImplementationSpecific and use-regex are High risk
   path('ImplementationSpecific without the opt-in', withPath('/api', 'ImplementationSpecific'), [['ingress.path-type', implSpecific]]),
   path('ImplementationSpecific with the opt-in', withPath('/api', 'ImplementationSpecific'), [], T),
-  path('use-regex without the opt-in is High risk', withPath('/api', 'Prefix', regex), [['ingress.nginx-risk', /use-regex"\] is High risk \(paths become case-insensitive nginx regular expressions.*needs the namespace annotation/]]),
+  path('use-regex without the opt-in is High risk', withPath('/api', 'Prefix', regex), [
+    ['ingress.nginx-risk', /use-regex"\] is High risk \(paths become case-insensitive nginx regular expressions.*needs the namespace annotation/],
+  ]),
   path('use-regex with the opt-in allows regex paths', withPath('/api(/|$)(.*)', 'Prefix', { ...regex, [`${N}rewrite-target`]: '/$2' }), [], T),
   path('use-regex: character classes and anchors', withPath('/v[0-9]+/items$', 'Exact', regex), [], T),
-  path('use-regex: a regex that does not compile', withPath('/api(', 'Prefix', regex), [[P, /\.path "\/api\(" is not a valid regular expression \(this Ingress has nginx\.ingress\.kubernetes\.io\/use-regex: "true"\)/]], T),
-  path('use-regex still refuses braces', withPath('/a{2}', 'Prefix', regex), [[P, /contains "\{" at position 2, which is not allowed; paths may use only .*plus \^\$\*\+\?\(\)\[\]\| \(use-regex\)/]], T),
+  path(
+    'use-regex: a regex that does not compile',
+    withPath('/api(', 'Prefix', regex),
+    [[P, /\.path "\/api\(" is not a valid regular expression \(this Ingress has nginx\.ingress\.kubernetes\.io\/use-regex: "true"\)/]],
+    T,
+  ),
+  path(
+    'use-regex still refuses braces',
+    withPath('/a{2}', 'Prefix', regex),
+    [[P, /contains "\{" at position 2, which is not allowed; paths may use only .*plus \^\$\*\+\?\(\)\[\]\| \(use-regex\)/]],
+    T,
+  ),
   path('use-regex still refuses ; and spaces', withPath('/a b;', 'Prefix', regex), [[P, /contains " " at position 2/]], T),
   path('use-regex: "false" is not regex', withPath('/a*', 'Prefix', { [`${N}use-regex`]: 'false' }), [[P, /contains "\*"/]], T),
 ]);
@@ -322,7 +411,11 @@ describe('bounded work: 20,000 paths', () => {
     const paths = Array.from({ length: 20000 }, (_, i) => ({ path: i % 2 ? `/svc-${i}/a;b` : `/svc-${i}/ok`, pathType: 'Prefix' }));
     const obj = ing('many', { rules: [{ host: 'app.example.com', paths }] });
     const input = { request: { ...admissionRequest(obj, { namespace: 'team-a' }) }, cluster, config };
-    const run = () => { const out = new DecisionBuilder({}); checkPaths(input, obj.spec as Record<string, unknown>, out); return out.build(); };
+    const run = () => {
+      const out = new DecisionBuilder({});
+      checkPaths(input, obj.spec as Record<string, unknown>, out);
+      return out.build();
+    };
     for (let i = 0; i < 3; i++) run();
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {

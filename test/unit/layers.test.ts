@@ -56,7 +56,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Static `import … from`, `import type … from`, `export … from`, side-effect `import '…'` and `import('…')`. */
-const SPECIFIER = /(?:^|[\n;])\s*(?:import|export)\b[^;'"`]*?\bfrom\s*(['"])([^'"]+)\1|(?:^|[\n;])\s*import\s*(['"])([^'"]+)\3|\bimport\(\s*(['"])([^'"]+)\5\s*\)/g;
+const SPECIFIER =
+  /(?:^|[\n;])\s*(?:import|export)\b[^;'"`]*?\bfrom\s*(['"])([^'"]+)\1|(?:^|[\n;])\s*import\s*(['"])([^'"]+)\3|\bimport\(\s*(['"])([^'"]+)\5\s*\)/g;
 
 /** The relative import specifiers of one source text. */
 function importSpecifiers(text: string): string[] {
@@ -130,7 +131,8 @@ describe('layers', () => {
     const out = sourceFiles(join(SRC, 'kube')).flatMap((file) =>
       importSpecifiers(readFileSync(file, 'utf8'))
         .filter((s) => topOf(resolve(dirname(file), s)) !== 'kube')
-        .map((s) => `${relative(PACKAGE_ROOT, file)} imports '${s}'`));
+        .map((s) => `${relative(PACKAGE_ROOT, file)} imports '${s}'`),
+    );
     assert.deepEqual(out, []);
   });
 });

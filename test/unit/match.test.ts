@@ -54,46 +54,170 @@ function request(r: Req): AdmissionRequest {
     userInfo: { username: 'tenant' },
     ...(r.ns !== undefined ? { namespace: r.ns } : {}),
     ...(r.name !== undefined ? { name: r.name } : {}),
-    object: { apiVersion: group ? `${group}/${version}` : version, kind, metadata: { name: r.name ?? 'x', ...(r.ns !== undefined ? { namespace: r.ns } : {}) } },
+    object: {
+      apiVersion: group ? `${group}/${version}` : version,
+      kind,
+      metadata: { name: r.name ?? 'x', ...(r.ns !== undefined ? { namespace: r.ns } : {}) },
+    },
   };
 }
 
 describe('match: policyApplies (webhook rules)', () => {
   const cases: Array<{ name: string; policy: string; req: Req; applies: boolean }> = [
     // kinds and groups
-    { name: 'a Pod reaches the defaulting webhook', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', ns: 'team-a' }, applies: true },
+    {
+      name: 'a Pod reaches the defaulting webhook',
+      policy: '/mutate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', ns: 'team-a' },
+      applies: true,
+    },
     { name: 'a Pod named only by its kind (review) too', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Pod', ns: 'team-a' }, applies: true },
     { name: 'a Pod kind in another group does not', policy: '/mutate/resource-defaults', req: { gvk: 'example.com/v1/Pod', ns: 'team-a' }, applies: false },
-    { name: 'a Secret does not reach the Pod webhook', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Secret', resource: 'secrets', ns: 'team-a' }, applies: false },
-    { name: 'an apps/v1 Deployment reaches resource-defaults validate', policy: '/validate/resource-defaults', req: { gvk: 'apps/v1/Deployment', resource: 'deployments', ns: 'team-a' }, applies: true },
+    {
+      name: 'a Secret does not reach the Pod webhook',
+      policy: '/mutate/resource-defaults',
+      req: { gvk: 'v1/Secret', resource: 'secrets', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'an apps/v1 Deployment reaches resource-defaults validate',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'apps/v1/Deployment', resource: 'deployments', ns: 'team-a' },
+      applies: true,
+    },
     { name: 'a core-group "Deployment" does not', policy: '/validate/resource-defaults', req: { gvk: 'v1/Deployment', ns: 'team-a' }, applies: false },
     { name: 'a batch/v1 CronJob does', policy: '/validate/resource-defaults', req: { gvk: 'batch/v1/CronJob', ns: 'team-a' }, applies: true },
-    { name: 'a networking.k8s.io Ingress reaches the ingress webhook', policy: '/validate/ingress', req: { gvk: 'networking.k8s.io/v1/Ingress', resource: 'ingresses', ns: 'team-a' }, applies: true },
+    {
+      name: 'a networking.k8s.io Ingress reaches the ingress webhook',
+      policy: '/validate/ingress',
+      req: { gvk: 'networking.k8s.io/v1/Ingress', resource: 'ingresses', ns: 'team-a' },
+      applies: true,
+    },
     { name: 'a core-group "Ingress" does not', policy: '/validate/ingress', req: { gvk: 'v1/Ingress', ns: 'team-a' }, applies: false },
-    { name: 'a Service reaches the loadbalancer webhook', policy: '/validate/loadbalancer', req: { gvk: 'v1/Service', resource: 'services', ns: 'team-a', op: 'UPDATE' }, applies: true },
+    {
+      name: 'a Service reaches the loadbalancer webhook',
+      policy: '/validate/loadbalancer',
+      req: { gvk: 'v1/Service', resource: 'services', ns: 'team-a', op: 'UPDATE' },
+      applies: true,
+    },
     // versions
-    { name: 'any version of the Cluster CRD (apiVersions *)', policy: '/validate/addons', req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters' }, applies: true },
-    { name: 'a Pod of a version the rule does not list', policy: '/mutate/resource-defaults', req: { gvk: 'v2/Pod', resource: 'pods', ns: 'team-a' }, applies: false },
+    {
+      name: 'any version of the Cluster CRD (apiVersions *)',
+      policy: '/validate/addons',
+      req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters' },
+      applies: true,
+    },
+    {
+      name: 'a Pod of a version the rule does not list',
+      policy: '/mutate/resource-defaults',
+      req: { gvk: 'v2/Pod', resource: 'pods', ns: 'team-a' },
+      applies: false,
+    },
     // resources vs subresources
-    { name: 'pods/resize reaches resource-defaults validate', policy: '/validate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', sub: 'resize', op: 'UPDATE', ns: 'team-a' }, applies: true },
-    { name: 'pods/resize does not reach the defaulting webhook (pods only)', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', sub: 'resize', op: 'UPDATE', ns: 'team-a' }, applies: false },
-    { name: 'pods/status reaches neither', policy: '/validate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', sub: 'status', op: 'UPDATE', ns: 'team-a' }, applies: false },
-    { name: 'pods/ephemeralcontainers is not registered', policy: '/validate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', sub: 'ephemeralcontainers', op: 'UPDATE', ns: 'team-a' }, applies: false },
-    { name: 'namespaces/status reaches tenancy', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', op: 'UPDATE', ns: 'team-a', name: 'team-a' }, applies: true },
-    { name: 'namespaces/finalize reaches tenancy', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'finalize', op: 'UPDATE', ns: 'team-a', name: 'team-a' }, applies: true },
-    { name: 'namespaces/status does not reach resource-defaults validate', policy: '/validate/resource-defaults', req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', op: 'UPDATE', ns: 'team-a', name: 'team-a' }, applies: false },
-    { name: 'a Cluster status update is not intercepted', policy: '/validate/addons', req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters', sub: 'status', op: 'UPDATE' }, applies: false },
+    {
+      name: 'pods/resize reaches resource-defaults validate',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', sub: 'resize', op: 'UPDATE', ns: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'pods/resize does not reach the defaulting webhook (pods only)',
+      policy: '/mutate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', sub: 'resize', op: 'UPDATE', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'pods/status reaches neither',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', sub: 'status', op: 'UPDATE', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'pods/ephemeralcontainers is not registered',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', sub: 'ephemeralcontainers', op: 'UPDATE', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'namespaces/status reaches tenancy',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', op: 'UPDATE', ns: 'team-a', name: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'namespaces/finalize reaches tenancy',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'finalize', op: 'UPDATE', ns: 'team-a', name: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'namespaces/status does not reach resource-defaults validate',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', op: 'UPDATE', ns: 'team-a', name: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'a Cluster status update is not intercepted',
+      policy: '/validate/addons',
+      req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters', sub: 'status', op: 'UPDATE' },
+      applies: false,
+    },
     // operations
-    { name: 'a Pod UPDATE does not reach the defaulting webhook', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', op: 'UPDATE', ns: 'team-a' }, applies: false },
-    { name: 'a Pod DELETE does not reach resource-defaults validate', policy: '/validate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods', op: 'DELETE', ns: 'team-a' }, applies: false },
-    { name: 'a LimitRange DELETE does', policy: '/validate/resource-defaults', req: { gvk: 'v1/LimitRange', resource: 'limitranges', op: 'DELETE', ns: 'team-a' }, applies: true },
-    { name: 'a Namespace CREATE reaches tenancy', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', ns: 'team-a', name: 'team-a' }, applies: true },
-    { name: 'namespaces/status CREATE does not (UPDATE only)', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', ns: 'team-a', name: 'team-a' }, applies: false },
-    { name: 'CONNECT reaches no one', policy: '/validate/ingress', req: { gvk: 'networking.k8s.io/v1/Ingress', resource: 'ingresses', op: 'CONNECT', ns: 'team-a' }, applies: false },
+    {
+      name: 'a Pod UPDATE does not reach the defaulting webhook',
+      policy: '/mutate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', op: 'UPDATE', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'a Pod DELETE does not reach resource-defaults validate',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/Pod', resource: 'pods', op: 'DELETE', ns: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'a LimitRange DELETE does',
+      policy: '/validate/resource-defaults',
+      req: { gvk: 'v1/LimitRange', resource: 'limitranges', op: 'DELETE', ns: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'a Namespace CREATE reaches tenancy',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', ns: 'team-a', name: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'namespaces/status CREATE does not (UPDATE only)',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', sub: 'status', ns: 'team-a', name: 'team-a' },
+      applies: false,
+    },
+    {
+      name: 'CONNECT reaches no one',
+      policy: '/validate/ingress',
+      req: { gvk: 'networking.k8s.io/v1/Ingress', resource: 'ingresses', op: 'CONNECT', ns: 'team-a' },
+      applies: false,
+    },
     // scope
-    { name: 'a Namespace is cluster-scoped though its request names it as namespace', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', name: 'team-a', ns: 'team-a' }, applies: true },
-    { name: 'a Namespace with no namespace field too', policy: '/validate/tenancy', req: { gvk: 'v1/Namespace', resource: 'namespaces', name: 'team-a' }, applies: true },
-    { name: 'a namespaced "Cluster" is not the cluster-scoped CRD', policy: '/validate/addons', req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters', ns: 'team-a' }, applies: false },
+    {
+      name: 'a Namespace is cluster-scoped though its request names it as namespace',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', name: 'team-a', ns: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'a Namespace with no namespace field too',
+      policy: '/validate/tenancy',
+      req: { gvk: 'v1/Namespace', resource: 'namespaces', name: 'team-a' },
+      applies: true,
+    },
+    {
+      name: 'a namespaced "Cluster" is not the cluster-scoped CRD',
+      policy: '/validate/addons',
+      req: { gvk: 'harbormaster.io/v1alpha1/Cluster', resource: 'clusters', ns: 'team-a' },
+      applies: false,
+    },
     { name: 'a Pod without a namespace is not namespaced', policy: '/mutate/resource-defaults', req: { gvk: 'v1/Pod', resource: 'pods' }, applies: false },
   ];
   for (const c of cases) {
@@ -103,7 +227,11 @@ describe('match: policyApplies (webhook rules)', () => {
 
 describe('match: webhook rule entries', () => {
   const rule = (resources: string[], scope?: WebhookResourceRule['scope']): WebhookResourceRule => ({
-    apiGroups: ['*'], apiVersions: ['*'], resources, operations: ['UPDATE'], ...(scope ? { scope } : {}),
+    apiGroups: ['*'],
+    apiVersions: ['*'],
+    resources,
+    operations: ['UPDATE'],
+    ...(scope ? { scope } : {}),
   });
   const pod = (sub?: string): AdmissionRequest => request({ gvk: 'v1/Pod', resource: 'pods', op: 'UPDATE', ns: 'team-a', ...(sub ? { sub } : {}) });
   const cases: Array<[string, WebhookResourceRule, AdmissionRequest, boolean]> = [
@@ -121,9 +249,24 @@ describe('match: webhook rule entries', () => {
     ['scope Namespaced: a Pod', rule(['*'], 'Namespaced'), pod(), true],
     ['scope Cluster: not a Pod', rule(['*'], 'Cluster'), pod(), false],
     ['scope *: a Pod', rule(['*'], '*'), pod(), true],
-    ['scope Cluster: a Namespace', rule(['*'], 'Cluster'), request({ gvk: 'v1/Namespace', resource: 'namespaces', op: 'UPDATE', ns: 'team-a', name: 'team-a' }), true],
-    ['scope Namespaced: not a Namespace', rule(['*'], 'Namespaced'), request({ gvk: 'v1/Namespace', resource: 'namespaces', op: 'UPDATE', ns: 'team-a', name: 'team-a' }), false],
-    ['the resource the API server sent counts even when the kind would not say it', rule(['endpoints']), request({ gvk: 'v1/Endpoints', resource: 'endpoints', op: 'UPDATE', ns: 'team-a' }), true],
+    [
+      'scope Cluster: a Namespace',
+      rule(['*'], 'Cluster'),
+      request({ gvk: 'v1/Namespace', resource: 'namespaces', op: 'UPDATE', ns: 'team-a', name: 'team-a' }),
+      true,
+    ],
+    [
+      'scope Namespaced: not a Namespace',
+      rule(['*'], 'Namespaced'),
+      request({ gvk: 'v1/Namespace', resource: 'namespaces', op: 'UPDATE', ns: 'team-a', name: 'team-a' }),
+      false,
+    ],
+    [
+      'the resource the API server sent counts even when the kind would not say it',
+      rule(['endpoints']),
+      request({ gvk: 'v1/Endpoints', resource: 'endpoints', op: 'UPDATE', ns: 'team-a' }),
+      true,
+    ],
   ];
   for (const [name, r, req, want] of cases) it(name, () => assert.equal(webhookRuleMatches(r, req), want));
 
@@ -167,10 +310,20 @@ describe('match: the engine', () => {
 
   it('skips system namespaces, a Namespace object by its own name too', () => {
     const sys = config.systemNamespaces;
-    assert.equal(skipReason({ policy: resourceDefaultsMutate, request: request({ gvk: 'v1/Pod', ns: 'kube-system' }), systemNamespaces: sys }), 'system namespace kube-system');
-    assert.equal(skipReason({ policy: tenancyValidate, request: request({ gvk: 'v1/Namespace', name: 'kube-system' }), systemNamespaces: sys }), 'system namespace kube-system');
+    assert.equal(
+      skipReason({ policy: resourceDefaultsMutate, request: request({ gvk: 'v1/Pod', ns: 'kube-system' }), systemNamespaces: sys }),
+      'system namespace kube-system',
+    );
+    assert.equal(
+      skipReason({ policy: tenancyValidate, request: request({ gvk: 'v1/Namespace', name: 'kube-system' }), systemNamespaces: sys }),
+      'system namespace kube-system',
+    );
     assert.equal(skipReason({ policy: resourceDefaultsMutate, request: request({ gvk: 'v1/Pod', ns: 'team-a' }), systemNamespaces: sys }), undefined);
-    assert.match(skipReason({ policy: resourceDefaultsMutate, request: request({ gvk: 'v1/Pod', sub: 'resize', op: 'UPDATE', ns: 'team-a' }), systemNamespaces: sys }) ?? '', /not registered for UPDATE of Pod\/resize/);
+    assert.match(
+      skipReason({ policy: resourceDefaultsMutate, request: request({ gvk: 'v1/Pod', sub: 'resize', op: 'UPDATE', ns: 'team-a' }), systemNamespaces: sys }) ??
+        '',
+      /not registered for UPDATE of Pod\/resize/,
+    );
   });
 
   /** A policy registered for Pods and Namespaces that denies with every rule, declared or not. */
@@ -212,14 +365,16 @@ describe('match: the engine', () => {
   });
 });
 
-describe('match: every policy\'s declarations agree', () => {
+describe("match: every policy's declarations agree", () => {
   /** The webhook rules of `policy` that send `kind` (declared form) on `operation`, by bare resource name. */
   const covering = (policy: Policy, declared: string, operation: Operation): WebhookResourceRule[] => {
     const { group, kind } = parseDeclaredKind(declared);
-    return policy.webhook.rules.filter((w) =>
-      w.operations.includes(operation) &&
-      (w.apiGroups.includes('*') || w.apiGroups.includes(group)) &&
-      w.resources.some((r) => r === '*' || r.split('/')[0] === resourceOf(kind)));
+    return policy.webhook.rules.filter(
+      (w) =>
+        w.operations.includes(operation) &&
+        (w.apiGroups.includes('*') || w.apiGroups.includes(group)) &&
+        w.resources.some((r) => r === '*' || r.split('/')[0] === resourceOf(kind)),
+    );
   };
 
   for (const policy of policies) {
@@ -232,7 +387,11 @@ describe('match: every policy\'s declarations agree', () => {
             assert.ok(found.length > 0, `${rule.id}: no webhook rule sends ${op} of ${declared}`);
             // `Pod (pods/resize)`: the named subresource is registered too.
             const note = /\(([^)]+)\)/.exec(declared)?.[1];
-            if (note) assert.ok(found.some((w) => w.resources.includes(note)), `${rule.id}: ${note} is not registered`);
+            if (note)
+              assert.ok(
+                found.some((w) => w.resources.includes(note)),
+                `${rule.id}: ${note} is not registered`,
+              );
           }
         }
       }
@@ -242,10 +401,14 @@ describe('match: every policy\'s declarations agree', () => {
       for (const w of policy.webhook.rules) {
         for (const resource of w.resources) {
           for (const op of w.operations) {
-            const fires = policy.rules.some((rule) => rule.operations.includes(op) && rule.kinds.some((declared) => {
-              const { group, kind } = parseDeclaredKind(declared);
-              return resourceOf(kind) === resource.split('/')[0] && (w.apiGroups.includes('*') || w.apiGroups.includes(group));
-            }));
+            const fires = policy.rules.some(
+              (rule) =>
+                rule.operations.includes(op) &&
+                rule.kinds.some((declared) => {
+                  const { group, kind } = parseDeclaredKind(declared);
+                  return resourceOf(kind) === resource.split('/')[0] && (w.apiGroups.includes('*') || w.apiGroups.includes(group));
+                }),
+            );
             assert.ok(fires, `${op} of ${resource} reaches /${policy.type}/${policy.name} but no rule of it can fire`);
           }
         }

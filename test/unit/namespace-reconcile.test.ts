@@ -24,7 +24,10 @@ describe('desired managed objects', () => {
     assert.equal(lr?.metadata?.labels?.['app.kubernetes.io/managed-by'], 'harbormaster');
     const container = spec(lr).limits?.find((l) => l.type === 'Container');
     assert.deepEqual(container?.default, { cpu: '200m', memory: '256Mi' });
-    assert.deepEqual(spec(lr).limits?.map((l) => l.type), ['Container', 'Pod', 'PersistentVolumeClaim']);
+    assert.deepEqual(
+      spec(lr).limits?.map((l) => l.type),
+      ['Container', 'Pod', 'PersistentVolumeClaim'],
+    );
     assert.equal(q?.metadata?.name, 'harbormaster-quota');
     assert.deepEqual(spec(q).hard, small.quota.hard);
     assert.equal(spec(q).scopes, undefined);
@@ -33,7 +36,10 @@ describe('desired managed objects', () => {
   it('best-effort namespace: no Container/Pod limits, quota split by scope', () => {
     const objs = desiredObjects({ ...input, allowBestEffort: true });
     const byName = Object.fromEntries(objs.map((o) => [o.metadata?.name, o]));
-    assert.deepEqual(spec(byName['harbormaster-limits']).limits?.map((l) => l.type), ['PersistentVolumeClaim']);
+    assert.deepEqual(
+      spec(byName['harbormaster-limits']).limits?.map((l) => l.type),
+      ['PersistentVolumeClaim'],
+    );
     assert.deepEqual(spec(byName['harbormaster-quota-best-effort']), { hard: { pods: '20' }, scopes: ['BestEffort'] });
     const nbe = spec(byName['harbormaster-quota-not-best-effort']);
     assert.deepEqual(nbe.scopes, ['NotBestEffort']);
@@ -83,7 +89,10 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({
       clock: new FakeClock(),
       process: async (k) => {
-        if (k === 'a') { concurrent++; maxConcurrentA = Math.max(maxConcurrentA, concurrent); }
+        if (k === 'a') {
+          concurrent++;
+          maxConcurrentA = Math.max(maxConcurrentA, concurrent);
+        }
         runs.push(k);
         await new Promise<void>((r) => release.push(r));
         if (k === 'a') concurrent--;
@@ -107,7 +116,14 @@ describe('WorkQueue', () => {
   it('retries a failing key with growing delays, not in a hot loop', async () => {
     const clock = new FakeClock();
     const times: number[] = [];
-    const q = new WorkQueue({ clock, baseDelayMs: 20, process: async () => { times.push(clock.now()); throw new Error('boom'); } });
+    const q = new WorkQueue({
+      clock,
+      baseDelayMs: 20,
+      process: async () => {
+        times.push(clock.now());
+        throw new Error('boom');
+      },
+    });
     q.add('x');
     await clock.advance(200);
     q.stop();

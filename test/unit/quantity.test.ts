@@ -11,12 +11,29 @@ const q = (s: string | number) => {
 
 describe('quantity', () => {
   const equal: Array<[string | number, string | number]> = [
-    ['0.5', '500m'], ['1', '1000m'], ['1e3', '1k'], ['1Gi', '1073741824'], ['1Ki', '1024'], ['.5', '0.5'],
-    ['1E-3', '1m'], ['2Mi', '2048Ki'], [1, '1'], ['100u', '0.1m'], ['1n', '0.000000001'], ['+1', '1'], ['1.', '1'],
+    ['0.5', '500m'],
+    ['1', '1000m'],
+    ['1e3', '1k'],
+    ['1Gi', '1073741824'],
+    ['1Ki', '1024'],
+    ['.5', '0.5'],
+    ['1E-3', '1m'],
+    ['2Mi', '2048Ki'],
+    [1, '1'],
+    ['100u', '0.1m'],
+    ['1n', '0.000000001'],
+    ['+1', '1'],
+    ['1.', '1'],
   ];
   for (const [a, b] of equal) it(`${a} == ${b}`, () => assert.equal(compareQuantity(q(a), q(b)), 0));
 
-  const less: Array<[string, string]> = [['999m', '1'], ['1G', '1Gi'], ['0.1', '101m'], ['-1', '0'], ['1023Ki', '1Mi']];
+  const less: Array<[string, string]> = [
+    ['999m', '1'],
+    ['1G', '1Gi'],
+    ['0.1', '101m'],
+    ['-1', '0'],
+    ['1023Ki', '1Mi'],
+  ];
   for (const [a, b] of less) it(`${a} < ${b}`, () => assert.equal(compareQuantity(q(a), q(b)), -1));
 
   for (const bad of ['', 'abc', '1.2.3', '1 Gi', '1gi', '--1', 'e3', '1Kib', '0x10', {}, null, Infinity]) {
@@ -28,13 +45,25 @@ describe('quantity', () => {
   });
 
   it('agrees with integer arithmetic for milli-values (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 0, max: 10 ** 9 }), (a, b) => {
-      const expected = Math.sign(a - b);
-      return compareQuantity(q(`${a}m`), q(`${b / 1000}`)) === expected;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 0, max: 10 ** 9 }), (a, b) => {
+        const expected = Math.sign(a - b);
+        return compareQuantity(q(`${a}m`), q(`${b / 1000}`)) === expected;
+      }),
+    );
   });
 
-  const formats: Array<[string, string]> = [['0.5', '500m'], ['1', '1'], ['2Gi', '2Gi'], ['1536Mi', '1536Mi'], ['1024', '1024'], ['1e3', '1000'], ['1.5', '1500m'], ['0.000001', '1u'], ['0', '0']];
+  const formats: Array<[string, string]> = [
+    ['0.5', '500m'],
+    ['1', '1'],
+    ['2Gi', '2Gi'],
+    ['1536Mi', '1536Mi'],
+    ['1024', '1024'],
+    ['1e3', '1000'],
+    ['1.5', '1500m'],
+    ['0.000001', '1u'],
+    ['0', '0'],
+  ];
   for (const [a, b] of formats) it(`formats ${a} as ${b}`, () => assert.equal(formatQuantity(q(a)), b));
 
   it('rounds a product down to nano precision, never above it', () => {

@@ -9,17 +9,32 @@ import { desiredObjects } from '../../src/namespace-defaults/desired.js';
 import { config, pod, validate, type Res } from '../support/resource-defaults.js';
 
 const template = (kind: string, apiVersion: string, spec: unknown, where: 'spec' | 'top' = 'spec'): KubeObject =>
-  where === 'top' ? { apiVersion, kind, metadata: { name: 't' }, template: { spec } } : { apiVersion, kind, metadata: { name: 't' }, spec: { template: { spec } } };
+  where === 'top'
+    ? { apiVersion, kind, metadata: { name: 't' }, template: { spec } }
+    : { apiVersion, kind, metadata: { name: 't' }, spec: { template: { spec } } };
 const containers = (resources: Res, more: Record<string, unknown> = {}) => ({ containers: [{ name: 'app', image: 'x', resources }], ...more });
 
 describe('resource-defaults: the validator judges Pods, resizes and templates as they will run', () => {
   const cases: Array<{ name: string; obj: KubeObject; namespace?: string; subResource?: string; deny: Array<[string, RegExp]> }> = [
-    { name: 'Deployment with only requests.cpu 1 (above the default limit 500m, below max 4) is admitted', obj: template('Deployment', 'apps/v1', containers({ requests: { cpu: '1' } })), deny: [] },
-    { name: 'Deployment with only requests.memory 2Gi is admitted', obj: template('Deployment', 'apps/v1', containers({ requests: { memory: '2Gi' } })), deny: [] },
+    {
+      name: 'Deployment with only requests.cpu 1 (above the default limit 500m, below max 4) is admitted',
+      obj: template('Deployment', 'apps/v1', containers({ requests: { cpu: '1' } })),
+      deny: [],
+    },
+    {
+      name: 'Deployment with only requests.memory 2Gi is admitted',
+      obj: template('Deployment', 'apps/v1', containers({ requests: { memory: '2Gi' } })),
+      deny: [],
+    },
     {
       name: 'Deployment whose request is above max is refused at apply time (no limit set)',
       obj: template('Deployment', 'apps/v1', containers({ requests: { cpu: '5' } })),
-      deny: [['resource-defaults.container-limits', /^spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu "5" exceeds the maximum 4 of profile "default"$/]],
+      deny: [
+        [
+          'resource-defaults.container-limits',
+          /^spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu "5" exceeds the maximum 4 of profile "default"$/,
+        ],
+      ],
     },
     {
       name: 'Pod request above max with a limit below max is refused on the request',
@@ -30,15 +45,27 @@ describe('resource-defaults: the validator judges Pods, resizes and templates as
       name: 'ReplicationController template over max',
       obj: { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { template: { spec: containers({ requests: { cpu: '2' } }) } } },
       namespace: 'team-a',
-      deny: [['resource-defaults.container-limits', /^spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu "2" exceeds the maximum 1 of profile "small"$/]],
+      deny: [
+        [
+          'resource-defaults.container-limits',
+          /^spec\.template\.spec\.containers\[0\]\.resources\.requests\.cpu "2" exceeds the maximum 1 of profile "small"$/,
+        ],
+      ],
     },
     {
       name: 'PodTemplate over max',
       obj: template('PodTemplate', 'v1', containers({ limits: { memory: '3Gi' } }), 'top'),
       namespace: 'team-a',
-      deny: [['resource-defaults.container-limits', /^template\.spec\.containers\[0\]\.resources\.limits\.memory "3Gi" exceeds the maximum 2Gi of profile "small"$/]],
+      deny: [
+        ['resource-defaults.container-limits', /^template\.spec\.containers\[0\]\.resources\.limits\.memory "3Gi" exceeds the maximum 2Gi of profile "small"$/],
+      ],
     },
-    { name: 'PodTemplate within the profile', obj: template('PodTemplate', 'v1', containers({ requests: { cpu: '500m' } }), 'top'), namespace: 'team-a', deny: [] },
+    {
+      name: 'PodTemplate within the profile',
+      obj: template('PodTemplate', 'v1', containers({ requests: { cpu: '500m' } }), 'top'),
+      namespace: 'team-a',
+      deny: [],
+    },
     {
       name: 'pod-level limits over the Pod max',
       obj: pod({ requests: { cpu: '1' } }, {}, { limits: { cpu: '10' } }),
@@ -51,12 +78,32 @@ describe('resource-defaults: the validator judges Pods, resizes and templates as
     },
     {
       name: 'pod-level limits within the Pod max stand for the Pod, even where containers would add up to more',
-      obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { resources: { limits: { cpu: '4' } }, containers: [1, 2, 3].map((i) => ({ name: `c${i}`, resources: { requests: { cpu: '1' }, limits: { cpu: '3' } } })) } },
+      obj: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p' },
+        spec: {
+          resources: { limits: { cpu: '4' } },
+          containers: [1, 2, 3].map((i) => ({ name: `c${i}`, resources: { requests: { cpu: '1' }, limits: { cpu: '3' } } })),
+        },
+      },
       deny: [],
     },
     {
       name: 'a sequential init container runs beside the sidecars declared before it',
-      obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { initContainers: [{ name: 's1', restartPolicy: 'Always', resources: { limits: { cpu: '2' } } }, { name: 's2', restartPolicy: 'Always', resources: { limits: { cpu: '3' } } }, { name: 'init', resources: { limits: { cpu: '4' } } }], containers: [{ name: 'app', resources: { limits: { cpu: '1' } } }] } },
+      obj: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p' },
+        spec: {
+          initContainers: [
+            { name: 's1', restartPolicy: 'Always', resources: { limits: { cpu: '2' } } },
+            { name: 's2', restartPolicy: 'Always', resources: { limits: { cpu: '3' } } },
+            { name: 'init', resources: { limits: { cpu: '4' } } },
+          ],
+          containers: [{ name: 'app', resources: { limits: { cpu: '1' } } }],
+        },
+      },
       deny: [['resource-defaults.pod-max', /^spec: the containers' limits\.cpu add up to 9, over the Pod maximum 8 of profile "default"$/]],
     },
     {
@@ -77,31 +124,52 @@ describe('resource-defaults: the validator judges Pods, resizes and templates as
       obj: pod({ requests: { cpu: '1m', memory: '128Mi' }, limits: { cpu: '10m', memory: '512Mi' } }),
       deny: [['resource-defaults.container-limits', /requests\.cpu "1m" is below the minimum 10m/]],
     },
-    { name: 'resize within the profile is admitted', subResource: 'resize', obj: pod({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '512Mi' } }), deny: [] },
+    {
+      name: 'resize within the profile is admitted',
+      subResource: 'resize',
+      obj: pod({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '2', memory: '512Mi' } }),
+      deny: [],
+    },
     {
       name: 'GPU request without a limit is refused, saying to set the limit',
       namespace: 'ml',
       obj: template('Deployment', 'apps/v1', containers({ requests: { 'nvidia.com/gpu': '1' } })),
-      deny: [['resource-defaults.extended-resources', /^spec\.template\.spec\.containers\[0\]\.resources\.limits\.nvidia\.com\/gpu is missing: nvidia\.com\/gpu cannot be overcommitted and is never defaulted; set limits\.nvidia\.com\/gpu equal to requests\.nvidia\.com\/gpu "1"$/]],
+      deny: [
+        [
+          'resource-defaults.extended-resources',
+          /^spec\.template\.spec\.containers\[0\]\.resources\.limits\.nvidia\.com\/gpu is missing: nvidia\.com\/gpu cannot be overcommitted and is never defaulted; set limits\.nvidia\.com\/gpu equal to requests\.nvidia\.com\/gpu "1"$/,
+        ],
+      ],
     },
     {
       name: 'GPU request different from its limit is refused',
       namespace: 'ml',
       obj: pod({ requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '2' } }),
-      deny: [['resource-defaults.extended-resources', /requests\.nvidia\.com\/gpu "1" differs from limits\.nvidia\.com\/gpu "2": nvidia\.com\/gpu cannot be overcommitted; set both to the same value/]],
+      deny: [
+        [
+          'resource-defaults.extended-resources',
+          /requests\.nvidia\.com\/gpu "1" differs from limits\.nvidia\.com\/gpu "2": nvidia\.com\/gpu cannot be overcommitted; set both to the same value/,
+        ],
+      ],
     },
     { name: 'GPU limit only (the request defaults to it) is admitted', namespace: 'ml', obj: pod({ limits: { 'nvidia.com/gpu': '2' } }), deny: [] },
     {
       name: 'GPU limit above the profile max is refused; so is the Pod total',
       namespace: 'ml',
       obj: pod({ limits: { 'nvidia.com/gpu': '3' } }),
-      deny: [['resource-defaults.container-limits', /limits\.nvidia\.com\/gpu "3" exceeds the maximum 2 of profile "gpu"/], ['resource-defaults.pod-max', /limits\.nvidia\.com\/gpu add up to 3, over the Pod maximum 2/]],
+      deny: [
+        ['resource-defaults.container-limits', /limits\.nvidia\.com\/gpu "3" exceeds the maximum 2 of profile "gpu"/],
+        ['resource-defaults.pod-max', /limits\.nvidia\.com\/gpu add up to 3, over the Pod maximum 2/],
+      ],
     },
     {
       name: 'ephemeral-storage and hugepages are checked against the profile max',
       namespace: 'ml',
       obj: pod({ requests: { memory: '1Gi' }, limits: { 'ephemeral-storage': '20Gi', 'hugepages-2Mi': '2Gi', memory: '1Gi' } }),
-      deny: [['resource-defaults.container-limits', /limits\.ephemeral-storage "20Gi" exceeds the maximum 10Gi/], ['resource-defaults.container-limits', /limits\.hugepages-2Mi "2Gi" exceeds the maximum 1Gi/]],
+      deny: [
+        ['resource-defaults.container-limits', /limits\.ephemeral-storage "20Gi" exceeds the maximum 10Gi/],
+        ['resource-defaults.container-limits', /limits\.hugepages-2Mi "2Gi" exceeds the maximum 1Gi/],
+      ],
     },
   ];
   for (const c of cases) {

@@ -33,7 +33,10 @@ describe('resource-defaults: a defaulted limit is never below the request', () =
     },
     {
       name: 'the same after LimitRanger already set the 500m default (its annotation says so)',
-      obj: limitRanged({ requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }, 'memory request for container app; cpu, memory limit for container app'),
+      obj: limitRanged(
+        { requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+        'memory request for container app; cpu, memory limit for container app',
+      ),
       want: { limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '1', memory: '128Mi' } },
     },
     {
@@ -56,7 +59,10 @@ describe('resource-defaults: a defaulted limit is never below the request', () =
       name: 'extended resources are never defaulted',
       namespace: 'ml',
       obj: pod({ requests: { 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } }),
-      want: { limits: { cpu: '500m', memory: '512Mi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '1Gi' }, requests: { cpu: '100m', memory: '128Mi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '256Mi' } },
+      want: {
+        limits: { cpu: '500m', memory: '512Mi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '1Gi' },
+        requests: { cpu: '100m', memory: '128Mi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '256Mi' },
+      },
     },
   ];
   for (const c of cases) {
@@ -83,9 +89,17 @@ describe('resource-defaults: a defaulted limit is never below the request', () =
   });
 
   it('reads which limits LimitRanger set, for containers and init containers', () => {
-    const got = limitsSetByLimitRanger({ 'kubernetes.io/limit-ranger': 'LimitRanger plugin set: cpu, memory request for container app; cpu, memory limit for container app; cpu limit for init container setup' });
-    assert.deepEqual([...got].map(([k, v]) => [k, [...v]]), [['app', ['cpu', 'memory']], ['setup', ['cpu']]]);
+    const got = limitsSetByLimitRanger({
+      'kubernetes.io/limit-ranger':
+        'LimitRanger plugin set: cpu, memory request for container app; cpu, memory limit for container app; cpu limit for init container setup',
+    });
+    assert.deepEqual(
+      [...got].map(([k, v]) => [k, [...v]]),
+      [
+        ['app', ['cpu', 'memory']],
+        ['setup', ['cpu']],
+      ],
+    );
     assert.equal(limitsSetByLimitRanger({ 'kubernetes.io/limit-ranger': 'something else' }).size, 0);
   });
 });
-

@@ -30,7 +30,7 @@ function validate(obj: KubeObject | null, options: { namespace?: string; operati
   return evaluate({ policy: resourceDefaultsValidate, request: admissionRequest(obj, { namespace: 'team-a', ...options }), cluster, config });
 }
 const containerResources = (d: { mutated?: KubeObject }, i = 0, field = 'containers') =>
-  ((d.mutated?.spec as Record<string, Array<{ resources?: unknown }>>)[field]?.[i])?.resources;
+  (d.mutated?.spec as Record<string, Array<{ resources?: unknown }>>)[field]?.[i]?.resources;
 
 describe('resource-defaults mutate', () => {
   it('fills missing requests and limits from the namespace profile (small)', () => {
@@ -59,7 +59,10 @@ describe('resource-defaults mutate', () => {
 
   it('covers initContainers and native sidecars too', () => {
     const pod = podObject('p', [{ name: 'a', image: 'x' }]);
-    (pod.spec as Record<string, unknown>).initContainers = [{ name: 'init', image: 'x' }, { name: 'side', image: 'x', restartPolicy: 'Always' }];
+    (pod.spec as Record<string, unknown>).initContainers = [
+      { name: 'init', image: 'x' },
+      { name: 'side', image: 'x', restartPolicy: 'Always' },
+    ];
     const d = mutate(pod);
     assert.ok(containerResources(d, 0, 'initContainers'));
     assert.ok(containerResources(d, 1, 'initContainers'));
@@ -101,26 +104,79 @@ const deployment = (containers: unknown[], annotations: Record<string, string> =
 describe('resource-defaults validate', () => {
   const cases: Array<{ name: string; obj: KubeObject; namespace?: string; deny: RegExp[] }> = [
     { name: 'compliant pod', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '500m' }, requests: { cpu: '100m' } } }]), deny: [] },
-    { name: 'limit over max', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '1500m' } } }]), deny: [/^spec\.containers\[0\]\.resources\.limits\.cpu "1500m" exceeds the maximum 1 of profile "small"$/] },
-    { name: 'request under min', obj: podObject('p', [{ name: 'a', resources: { requests: { memory: '1Mi' } } }]), deny: [/requests\.memory "1Mi" is below the minimum 16Mi/] },
-    { name: 'ratio over max (0.5 / 50m = 10 > 8)', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '0.5' }, requests: { cpu: '50m' } } }]), deny: [/limits\.cpu is 10 times its request, over the maxLimitRequestRatio 8/] },
-    { name: 'ratio exactly at max (400m / 50m = 8)', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '400m' }, requests: { cpu: '50m' } } }]), deny: [] },
+    {
+      name: 'limit over max',
+      obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '1500m' } } }]),
+      deny: [/^spec\.containers\[0\]\.resources\.limits\.cpu "1500m" exceeds the maximum 1 of profile "small"$/],
+    },
+    {
+      name: 'request under min',
+      obj: podObject('p', [{ name: 'a', resources: { requests: { memory: '1Mi' } } }]),
+      deny: [/requests\.memory "1Mi" is below the minimum 16Mi/],
+    },
+    {
+      name: 'ratio over max (0.5 / 50m = 10 > 8)',
+      obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '0.5' }, requests: { cpu: '50m' } } }]),
+      deny: [/limits\.cpu is 10 times its request, over the maxLimitRequestRatio 8/],
+    },
+    {
+      name: 'ratio exactly at max (400m / 50m = 8)',
+      obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '400m' }, requests: { cpu: '50m' } } }]),
+      deny: [],
+    },
     { name: 'not a quantity', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: 'lots' } } }]), deny: [/"lots" is not a quantity/] },
-    { name: 'pod max (3 x 1 cpu > 2)', obj: podObject('p', [1, 2, 3].map((i) => ({ name: `c${i}`, resources: { limits: { cpu: '1' } } }))), deny: [/containers' limits\.cpu add up to 3, over the Pod maximum 2/] },
+    {
+      name: 'pod max (3 x 1 cpu > 2)',
+      obj: podObject(
+        'p',
+        [1, 2, 3].map((i) => ({ name: `c${i}`, resources: { limits: { cpu: '1' } } })),
+      ),
+      deny: [/containers' limits\.cpu add up to 3, over the Pod maximum 2/],
+    },
     {
       name: 'deployment template over max, one message per container',
-      obj: deployment([{ name: 'a', resources: { limits: { memory: '3Gi' } } }, { name: 'b', resources: { limits: { memory: '4Gi' } } }]),
-      deny: [/^spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory "3Gi" exceeds/, /^spec\.template\.spec\.containers\[1\]\.resources\.limits\.memory "4Gi" exceeds/, /add up to/],
+      obj: deployment([
+        { name: 'a', resources: { limits: { memory: '3Gi' } } },
+        { name: 'b', resources: { limits: { memory: '4Gi' } } },
+      ]),
+      deny: [
+        /^spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory "3Gi" exceeds/,
+        /^spec\.template\.spec\.containers\[1\]\.resources\.limits\.memory "4Gi" exceeds/,
+        /add up to/,
+      ],
     },
     {
       name: 'cronjob template',
-      obj: { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: '2' } } }] } } } } } },
+      obj: {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'c' },
+        spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: '2' } } }] } } } } },
+      },
       deny: [/^spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.resources\.limits\.cpu "2" exceeds/],
     },
-    { name: 'best-effort opt-out not allowed', obj: podObject('p', [{ name: 'a' }], { annotations: { 'harbormaster.io/qos': 'best-effort' } }), deny: [/metadata\.annotations\["harbormaster\.io\/qos"\] "best-effort" is not allowed in namespace team-a/] },
-    { name: 'best-effort opt-out allowed', namespace: 'batch', obj: podObject('p', [{ name: 'a' }], { annotations: { 'harbormaster.io/qos': 'best-effort' } }), deny: [] },
-    { name: 'best-effort opt-out in a template', obj: deployment([{ name: 'a' }], { 'harbormaster.io/qos': 'best-effort' }), deny: [/^spec\.template\.metadata\.annotations/] },
-    { name: 'the default profile allows more than small', namespace: 'team-b', obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '3' } } }]), deny: [] },
+    {
+      name: 'best-effort opt-out not allowed',
+      obj: podObject('p', [{ name: 'a' }], { annotations: { 'harbormaster.io/qos': 'best-effort' } }),
+      deny: [/metadata\.annotations\["harbormaster\.io\/qos"\] "best-effort" is not allowed in namespace team-a/],
+    },
+    {
+      name: 'best-effort opt-out allowed',
+      namespace: 'batch',
+      obj: podObject('p', [{ name: 'a' }], { annotations: { 'harbormaster.io/qos': 'best-effort' } }),
+      deny: [],
+    },
+    {
+      name: 'best-effort opt-out in a template',
+      obj: deployment([{ name: 'a' }], { 'harbormaster.io/qos': 'best-effort' }),
+      deny: [/^spec\.template\.metadata\.annotations/],
+    },
+    {
+      name: 'the default profile allows more than small',
+      namespace: 'team-b',
+      obj: podObject('p', [{ name: 'a', resources: { limits: { cpu: '3' } } }]),
+      deny: [],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -152,12 +208,20 @@ describe('resource-defaults validate', () => {
   });
 
   it('ignores other LimitRanges', () => {
-    assert.equal(validate(null, { operation: 'DELETE', oldObject: { ...lr, metadata: { name: 'mine', namespace: 'team-a' } }, username: 'alice' }).allowed, true);
+    assert.equal(
+      validate(null, { operation: 'DELETE', oldObject: { ...lr, metadata: { name: 'mine', namespace: 'team-a' } }, username: 'alice' }).allowed,
+      true,
+    );
   });
 
   it('honours exemptions from the policy file', () => {
     const exempt = { ...config, exemptions: [{ rule: 'resource-defaults.container-limits', namespaces: ['team-a'] }] };
-    const d = evaluate({ policy: resourceDefaultsValidate, request: admissionRequest(podObject('p', [{ name: 'a', resources: { limits: { cpu: '1500m' } } }]), { namespace: 'team-a' }), cluster, config: exempt });
+    const d = evaluate({
+      policy: resourceDefaultsValidate,
+      request: admissionRequest(podObject('p', [{ name: 'a', resources: { limits: { cpu: '1500m' } } }]), { namespace: 'team-a' }),
+      cluster,
+      config: exempt,
+    });
     assert.equal(d.allowed, true);
   });
 });

@@ -49,10 +49,20 @@ describe('no secret values in messages, logs or metrics', () => {
     certs = tempCerts();
     state = tempDir('hm-leak-');
     copyFileSync(DEFAULT_POLICY_FILE, join(state.dir, 'policy.yaml'));
-    const sink = new Writable({ write(chunk, _enc, cb) { logs += String(chunk); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logs += String(chunk);
+        cb();
+      },
+    });
     server = await startServer({
-      configPath: join(state.dir, 'policy.yaml'), certDir: certs.dir, port: 0, metricsPort: 0, host: '127.0.0.1',
-      stateDir: state.dir, logger: createLogger({ level: 'debug', destination: sink }),
+      configPath: join(state.dir, 'policy.yaml'),
+      certDir: certs.dir,
+      port: 0,
+      metricsPort: 0,
+      host: '127.0.0.1',
+      stateDir: state.dir,
+      logger: createLogger({ level: 'debug', destination: sink }),
     });
   });
   after(async () => {
@@ -64,8 +74,11 @@ describe('no secret values in messages, logs or metrics', () => {
   it('through the HTTPS server', async () => {
     let responses = '';
     for (const secret of fixtures) {
-      const res = await request(`https://127.0.0.1:${server.port}`).post('/validate/cloud-credentials').ca(certs.ca)
-        .send(reviewBody(admissionRequest(secret, { namespace: 'ml' }))).expect(200);
+      const res = await request(`https://127.0.0.1:${server.port}`)
+        .post('/validate/cloud-credentials')
+        .ca(certs.ca)
+        .send(reviewBody(admissionRequest(secret, { namespace: 'ml' })))
+        .expect(200);
       assert.equal(res.body.response.allowed, false, `${secret.metadata?.name} is denied`);
       responses += res.text;
     }
@@ -80,7 +93,9 @@ describe('no secret values in messages, logs or metrics', () => {
     const file = join(state.dir, 'secrets.yaml');
     writeFileSync(file, fixtures.map((f) => stringify(f)).join('---\n'));
     for (const output of ['text', 'json']) {
-      const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'harbormaster.js'), 'review', '-f', file, '--namespace', 'ml', '--output', output], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'harbormaster.js'), 'review', '-f', file, '--namespace', 'ml', '--output', output], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 1);
       assert.match(r.stdout, /cloud-credentials\.(gcp|aws)-key/);
       assertClean(`review ${output} stdout`, r.stdout);

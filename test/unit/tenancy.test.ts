@@ -51,11 +51,36 @@ const cases: Case[] = [
   // Who is the platform.
   { name: 'a platform user may set the profile', username: 'ops-alice', old: ns(), object: ns(small), denials: [] },
   { name: 'a member of a platform group may set the profile', username: 'bob', groups: ['platform-team'], old: ns(), object: ns(small), denials: [] },
-  { name: 'cluster-admins (system:masters) may set the profile', username: 'admin', groups: ['system:masters', 'system:authenticated'], old: ns(), object: ns(small), denials: [] },
+  {
+    name: 'cluster-admins (system:masters) may set the profile',
+    username: 'admin',
+    groups: ['system:masters', 'system:authenticated'],
+    old: ns(),
+    object: ns(small),
+    denials: [],
+  },
   { name: 'a platform ServiceAccount may set the profile', username: 'system:serviceaccount:gitops:argocd', old: ns(), object: ns(small), denials: [] },
-  { name: "Harbormaster's own ServiceAccount always may, unlisted", username: 'system:serviceaccount:harbormaster-system:harbormaster', old: ns(), object: ns(small), denials: [] },
-  { name: 'a platform ServiceAccount of another namespace is not the platform', username: 'system:serviceaccount:team-a:argocd', old: ns(), object: ns(small), denials: [`${QP} may be set only by the platform ${tenantIs('system:serviceaccount:team-a:argocd')}`] },
-  { name: 'a username that merely looks like a platform group is not the platform', username: 'platform-team', old: ns(), object: ns(small), denials: [`${QP} may be set only by the platform ${tenantIs('platform-team')}`] },
+  {
+    name: "Harbormaster's own ServiceAccount always may, unlisted",
+    username: 'system:serviceaccount:harbormaster-system:harbormaster',
+    old: ns(),
+    object: ns(small),
+    denials: [],
+  },
+  {
+    name: 'a platform ServiceAccount of another namespace is not the platform',
+    username: 'system:serviceaccount:team-a:argocd',
+    old: ns(),
+    object: ns(small),
+    denials: [`${QP} may be set only by the platform ${tenantIs('system:serviceaccount:team-a:argocd')}`],
+  },
+  {
+    name: 'a username that merely looks like a platform group is not the platform',
+    username: 'platform-team',
+    old: ns(),
+    object: ns(small),
+    denials: [`${QP} may be set only by the platform ${tenantIs('platform-team')}`],
+  },
   // Tenants adding, changing, removing each key.
   ...(['quota-profile', 'allow-best-effort', 'ingress-risk'] as const).flatMap((key): Case[] => {
     const field = `metadata.annotations["harbormaster.io/${key}"]`;
@@ -63,26 +88,100 @@ const cases: Case[] = [
     const other = { 'quota-profile': 'small', 'allow-best-effort': 'false', 'ingress-risk': 'low' }[key];
     const k = `harbormaster.io/${key}`;
     return [
-      { name: `tenant adding ${k} is denied`, old: ns(), object: ns({ [k]: value }), denials: [`${field} may be set only by the platform ${tenantIs('tenant')}`] },
-      { name: `tenant changing ${k} is denied`, old: ns({ [k]: other }), object: ns({ [k]: value }), denials: [`${field} may be changed only by the platform ${tenantIs('tenant')}`] },
-      { name: `tenant removing ${k} is denied`, old: ns({ [k]: other }), object: ns({}), denials: [`${field} may be removed only by the platform ${tenantIs('tenant')}`] },
+      {
+        name: `tenant adding ${k} is denied`,
+        old: ns(),
+        object: ns({ [k]: value }),
+        denials: [`${field} may be set only by the platform ${tenantIs('tenant')}`],
+      },
+      {
+        name: `tenant changing ${k} is denied`,
+        old: ns({ [k]: other }),
+        object: ns({ [k]: value }),
+        denials: [`${field} may be changed only by the platform ${tenantIs('tenant')}`],
+      },
+      {
+        name: `tenant removing ${k} is denied`,
+        old: ns({ [k]: other }),
+        object: ns({}),
+        denials: [`${field} may be removed only by the platform ${tenantIs('tenant')}`],
+      },
     ];
   }),
-  { name: 'a later key under harbormaster.io/ is platform-only too', old: ns(), object: ns({ 'harbormaster.io/future-setting': 'x' }), denials: [`metadata.annotations["harbormaster.io/future-setting"] may be set only by the platform ${tenantIs('tenant')}`] },
-  { name: 'removing the whole annotations map counts per key', old: ns({ ...small, 'harbormaster.io/ingress-risk': 'high' }), object: ns(), denials: [`${IR} may be removed only by the platform ${tenantIs('tenant')}`, `${QP} may be removed only by the platform ${tenantIs('tenant')}`] },
+  {
+    name: 'a later key under harbormaster.io/ is platform-only too',
+    old: ns(),
+    object: ns({ 'harbormaster.io/future-setting': 'x' }),
+    denials: [`metadata.annotations["harbormaster.io/future-setting"] may be set only by the platform ${tenantIs('tenant')}`],
+  },
+  {
+    name: 'removing the whole annotations map counts per key',
+    old: ns({ ...small, 'harbormaster.io/ingress-risk': 'high' }),
+    object: ns(),
+    denials: [`${IR} may be removed only by the platform ${tenantIs('tenant')}`, `${QP} may be removed only by the platform ${tenantIs('tenant')}`],
+  },
   // What stays allowed for tenants.
   { name: 'tenant adding a label keeps the annotations: allowed', old: ns(small), object: ns(small, { team: 'a' }), denials: [] },
-  { name: 'annotate --overwrite with the same value: allowed', old: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }), object: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }), denials: [] },
-  { name: 'namespace controller finalizing (no annotation change): allowed', username: 'system:serviceaccount:kube-system:namespace-controller', old: ns(small), object: { ...ns(small), spec: { finalizers: [] }, status: { phase: 'Terminating' } }, denials: [] },
-  { name: 'subdomain keys are the tenant\'s: sidecars.harbormaster.io/inject', old: ns(small), object: ns({ ...small, 'sidecars.harbormaster.io/inject': 'fluent-bit' }), denials: [] },
-  { name: 'other annotations are the tenant\'s', old: ns(small), object: ns({ ...small, 'team.example.com/owner': 'alice', 'harbormaster.io': 'x', 'xharbormaster.io/quota-profile': 'large' }), denials: [] },
+  {
+    name: 'annotate --overwrite with the same value: allowed',
+    old: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }),
+    object: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }),
+    denials: [],
+  },
+  {
+    name: 'namespace controller finalizing (no annotation change): allowed',
+    username: 'system:serviceaccount:kube-system:namespace-controller',
+    old: ns(small),
+    object: { ...ns(small), spec: { finalizers: [] }, status: { phase: 'Terminating' } },
+    denials: [],
+  },
+  {
+    name: "subdomain keys are the tenant's: sidecars.harbormaster.io/inject",
+    old: ns(small),
+    object: ns({ ...small, 'sidecars.harbormaster.io/inject': 'fluent-bit' }),
+    denials: [],
+  },
+  {
+    name: "other annotations are the tenant's",
+    old: ns(small),
+    object: ns({ ...small, 'team.example.com/owner': 'alice', 'harbormaster.io': 'x', 'xharbormaster.io/quota-profile': 'large' }),
+    denials: [],
+  },
   { name: 'CREATE without platform annotations: allowed', operation: 'CREATE', object: ns({ 'sidecars.harbormaster.io/inject': 'datadog' }), denials: [] },
   // CREATE and odd values.
-  { name: 'tenant CREATE with platform annotations is denied, one message per key', operation: 'CREATE', object: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }), denials: [`${BE} may be set only by the platform ${tenantIs('tenant')}`, `${QP} may be set only by the platform ${tenantIs('tenant')}`] },
-  { name: 'platform CREATE with platform annotations: allowed', operation: 'CREATE', username: 'admin', groups: ['system:masters'], object: ns(small), denials: [] },
-  { name: 'a value that is not a string counts as a change, even if equal', old: ns({ 'harbormaster.io/allow-best-effort': true }), object: ns({ 'harbormaster.io/allow-best-effort': true }), denials: [`${BE} may be changed only by the platform ${tenantIs('tenant')}`] },
-  { name: 'a string turned into a number is a change', old: ns({ 'harbormaster.io/quota-profile': '1' }), object: ns({ 'harbormaster.io/quota-profile': 1 }), denials: [`${QP} may be changed only by the platform ${tenantIs('tenant')}`] },
-  { name: 'a request without a username is a tenant', username: '', old: ns(), object: ns(small), denials: [`${QP} may be set only by the platform ${tenantIs('')}`] },
+  {
+    name: 'tenant CREATE with platform annotations is denied, one message per key',
+    operation: 'CREATE',
+    object: ns({ ...small, 'harbormaster.io/allow-best-effort': 'true' }),
+    denials: [`${BE} may be set only by the platform ${tenantIs('tenant')}`, `${QP} may be set only by the platform ${tenantIs('tenant')}`],
+  },
+  {
+    name: 'platform CREATE with platform annotations: allowed',
+    operation: 'CREATE',
+    username: 'admin',
+    groups: ['system:masters'],
+    object: ns(small),
+    denials: [],
+  },
+  {
+    name: 'a value that is not a string counts as a change, even if equal',
+    old: ns({ 'harbormaster.io/allow-best-effort': true }),
+    object: ns({ 'harbormaster.io/allow-best-effort': true }),
+    denials: [`${BE} may be changed only by the platform ${tenantIs('tenant')}`],
+  },
+  {
+    name: 'a string turned into a number is a change',
+    old: ns({ 'harbormaster.io/quota-profile': '1' }),
+    object: ns({ 'harbormaster.io/quota-profile': 1 }),
+    denials: [`${QP} may be changed only by the platform ${tenantIs('tenant')}`],
+  },
+  {
+    name: 'a request without a username is a tenant',
+    username: '',
+    old: ns(),
+    object: ns(small),
+    denials: [`${QP} may be set only by the platform ${tenantIs('')}`],
+  },
 ];
 
 describe('tenancy.platform-annotations', () => {
@@ -96,7 +195,10 @@ describe('tenancy.platform-annotations', () => {
         ...(operation === 'UPDATE' ? { oldObject: c.old ?? null } : {}),
       });
       const d = evaluate({ policy: tenancyValidate, request, cluster, config });
-      assert.deepEqual(d.denials.map((x) => x.message), c.denials);
+      assert.deepEqual(
+        d.denials.map((x) => x.message),
+        c.denials,
+      );
       assert.ok(d.denials.every((x) => x.rule === 'tenancy.platform-annotations'));
       assert.equal(d.allowed, c.denials.length === 0);
     });
@@ -121,15 +223,24 @@ describe('tenancy.platform-annotations', () => {
   });
 
   it('the webhook also sees the status and finalize subresources, fail-closed, behind a CEL filter', () => {
-    assert.deepEqual(tenancyValidate.webhook.rules.flatMap((r) => r.resources), ['namespaces', 'namespaces/status', 'namespaces/finalize']);
+    assert.deepEqual(
+      tenancyValidate.webhook.rules.flatMap((r) => r.resources),
+      ['namespaces', 'namespaces/status', 'namespaces/finalize'],
+    );
     assert.deepEqual([tenancyValidate.webhook.failurePolicy, tenancyValidate.webhook.namespaced], ['Fail', true]);
     assert.match(tenancyValidate.webhook.matchConditions?.[0]?.expression ?? '', /k\.startsWith\('harbormaster\.io\/'\)/);
   });
 
   it('a status-subresource write is judged like any other update', () => {
-    const request = { ...admissionRequest(ns({ 'harbormaster.io/quota-profile': 'large' }), { operation: 'UPDATE', oldObject: ns(small) }), subResource: 'status' };
+    const request = {
+      ...admissionRequest(ns({ 'harbormaster.io/quota-profile': 'large' }), { operation: 'UPDATE', oldObject: ns(small) }),
+      subResource: 'status',
+    };
     const d = evaluate({ policy: tenancyValidate, request, cluster, config });
-    assert.deepEqual(d.denials.map((x) => x.message), [`${QP} may be changed only by the platform ${tenantIs('tenant')}`]);
+    assert.deepEqual(
+      d.denials.map((x) => x.message),
+      [`${QP} may be changed only by the platform ${tenantIs('tenant')}`],
+    );
   });
 
   it('exemptions from the policy file apply to the rule', () => {
@@ -147,7 +258,11 @@ describe('isPlatform', () => {
     { name: "Harbormaster's ServiceAccount", user: { username: 'system:serviceaccount:harbormaster-system:harbormaster' }, want: true },
     { name: 'case matters', user: { username: 'OPS-ALICE' }, want: false },
     { name: 'prefix of a user is not the user', user: { username: 'ops-alice2' }, want: false },
-    { name: 'ServiceAccount group of the namespace is not the ServiceAccount', user: { username: 'x', groups: ['system:serviceaccounts:gitops'] }, want: false },
+    {
+      name: 'ServiceAccount group of the namespace is not the ServiceAccount',
+      user: { username: 'x', groups: ['system:serviceaccounts:gitops'] },
+      want: false,
+    },
     { name: 'groups not an array', user: { username: 'x', groups: 'platform-team' }, want: false },
     { name: 'nobody', user: {}, want: false },
   ];
@@ -161,7 +276,7 @@ describe('tenancy in harbormaster review', () => {
   const review = (username: string | undefined) =>
     reviewObject(ns(small), { registry, cluster, config, operation: 'CREATE', namespace: 'default', ...(username ? { username } : {}) });
 
-  it('a Namespace with a platform annotation is denied for a tenant, with the server\'s message', () => {
+  it("a Namespace with a platform annotation is denied for a tenant, with the server's message", () => {
     const r = review('alice');
     assert.equal(r.allowed, false);
     assert.deepEqual(r.denials, [{ rule: 'tenancy.platform-annotations', message: `${QP} may be set only by the platform ${tenantIs('alice')}` }]);
@@ -203,7 +318,11 @@ describe('policy config: platform', () => {
   const bad: Array<{ name: string; yaml: string; path: string }> = [
     { name: 'unknown field', yaml: 'platform: { admins: [x] }', path: '/platform/admins' },
     { name: 'ServiceAccount without namespace', yaml: 'platform: { serviceAccounts: [argocd] }', path: '/platform/serviceAccounts/0' },
-    { name: 'ServiceAccount as a username', yaml: 'platform: { serviceAccounts: ["system:serviceaccount:gitops:argocd"] }', path: '/platform/serviceAccounts/0' },
+    {
+      name: 'ServiceAccount as a username',
+      yaml: 'platform: { serviceAccounts: ["system:serviceaccount:gitops:argocd"] }',
+      path: '/platform/serviceAccounts/0',
+    },
     { name: 'ServiceAccount with an upper-case namespace', yaml: 'platform: { serviceAccounts: [GitOps/argocd] }', path: '/platform/serviceAccounts/0' },
     { name: 'ServiceAccount with two slashes', yaml: 'platform: { serviceAccounts: [a/b/c] }', path: '/platform/serviceAccounts/0' },
     { name: 'empty user', yaml: 'platform: { users: [""] }', path: '/platform/users/0' },
@@ -223,7 +342,9 @@ describe('policy config: platform', () => {
   }
 
   it('accepts usernames with the characters identity providers use', () => {
-    const r = parseConfig(`${base}platform:\n  users: ["alice@example.com", "oidc:https://idp.example.com#bob", "Jörg Müller"]\n  groups: ["system:masters", "team/platform"]\n`);
+    const r = parseConfig(
+      `${base}platform:\n  users: ["alice@example.com", "oidc:https://idp.example.com#bob", "Jörg Müller"]\n  groups: ["system:masters", "team/platform"]\n`,
+    );
     assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.problems));
   });
 });

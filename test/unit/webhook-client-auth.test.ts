@@ -20,9 +20,16 @@ describe('dev webhook client authentication files', () => {
       const config = parse(readFileSync(files.admissionConfigFile, 'utf8'));
       assert.equal(config.apiVersion, 'apiserver.config.k8s.io/v1');
       assert.equal(config.kind, 'AdmissionConfiguration');
-      assert.deepEqual(config.plugins.map((p: { name: string }) => p.name), ['ValidatingAdmissionWebhook', 'MutatingAdmissionWebhook']);
+      assert.deepEqual(
+        config.plugins.map((p: { name: string }) => p.name),
+        ['ValidatingAdmissionWebhook', 'MutatingAdmissionWebhook'],
+      );
       for (const p of config.plugins) {
-        assert.deepEqual(p.configuration, { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'WebhookAdmissionConfiguration', kubeConfigFile: files.kubeconfigFile });
+        assert.deepEqual(p.configuration, {
+          apiVersion: 'apiserver.config.k8s.io/v1',
+          kind: 'WebhookAdmissionConfiguration',
+          kubeConfigFile: files.kubeconfigFile,
+        });
       }
       const kubeconfig = parse(readFileSync(files.kubeconfigFile, 'utf8'));
       assert.equal(kubeconfig.users.length, 1);

@@ -25,7 +25,10 @@ function minimumRequest(limit: string, ratio: string, resource: string): string 
   return resource === 'cpu' ? `${ceil}m` : `${ceil}`;
 }
 
-export function fitResources(resources: { requests?: ResourceList; limits?: ResourceList } | undefined, limits: ContainerLimits): { requests?: ResourceList; limits?: ResourceList } {
+export function fitResources(
+  resources: { requests?: ResourceList; limits?: ResourceList } | undefined,
+  limits: ContainerLimits,
+): { requests?: ResourceList; limits?: ResourceList } {
   const out: { requests?: ResourceList; limits?: ResourceList } = {};
   for (const kind of ['requests', 'limits'] as const) {
     const list = resources?.[kind];

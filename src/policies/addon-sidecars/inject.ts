@@ -24,7 +24,10 @@ const RULES = {
 } as const;
 
 function list(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function hasName(items: unknown, name: string): boolean {
@@ -78,7 +81,10 @@ function injectOne(input: PolicyInput, out: DecisionBuilder, sidecar: SidecarSpe
  * is how other policies (cloud-credentials) recognise a platform sidecar.
  */
 export function platformSidecarNames(catalog: readonly Addon[]): string[] {
-  return catalog.flatMap((a) => a.sidecars).filter((s) => s.container !== undefined).map((s) => s.name);
+  return catalog
+    .flatMap((a) => a.sidecars)
+    .filter((s) => s.container !== undefined)
+    .map((s) => s.name);
 }
 
 export function addonSidecarsPolicy(catalog: readonly Addon[]): Policy {
@@ -96,7 +102,11 @@ export function addonSidecarsPolicy(catalog: readonly Addon[]): Policy {
       out.deny(RULES.known, `${from} names sidecar "${n.slice(0, 40)}", which no addon offers; available: ${[...offered.keys()].sort().join(', ')}`);
     }
     if (unknown.length > 0) return;
-    const enabled = new Set(parseAddonAnnotations(cluster.getCluster()?.annotations ?? {}, catalog).settings.filter((s) => s.enabled).map((s) => s.name));
+    const enabled = new Set(
+      parseAddonAnnotations(cluster.getCluster()?.annotations ?? {}, catalog)
+        .settings.filter((s) => s.enabled)
+        .map((s) => s.name),
+    );
     const isJobPod = (request.object?.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job');
     for (const name of new Set(requested)) {
       const { addon, sidecar } = offered.get(name)!;
@@ -114,7 +124,13 @@ export function addonSidecarsPolicy(catalog: readonly Addon[]): Policy {
     type: 'mutate',
     description: 'Injects the sidecars that enabled addons offer into Pods that ask for them.',
     rules: [
-      { id: RULES.inject, description: `Adds the sidecars named by ${SIDECARS_ANNOTATION} (Pod, else namespace default): native sidecars where supported, resources fitted to the namespace profile; existing containers, env and mounts are left alone.`, action: 'mutate', kinds: ['Pod'], operations: ops },
+      {
+        id: RULES.inject,
+        description: `Adds the sidecars named by ${SIDECARS_ANNOTATION} (Pod, else namespace default): native sidecars where supported, resources fitted to the namespace profile; existing containers, env and mounts are left alone.`,
+        action: 'mutate',
+        kinds: ['Pod'],
+        operations: ops,
+      },
       { id: RULES.known, description: 'A requested sidecar must be offered by an addon of the catalog.', action: 'deny', kinds: ['Pod'], operations: ops },
       { id: RULES.disabled, description: 'A sidecar whose addon is not enabled is skipped with a warning.', action: 'warn', kinds: ['Pod'], operations: ops },
     ],

@@ -78,7 +78,8 @@ const rules: Policy['rules'] = [
   },
   {
     id: RULES.collision,
-    description: 'A volume, mount or env var of the Pod in the place of an injected one (volume hm-gcp-<secret>, a mount at, over or under the credential directory, GOOGLE_APPLICATION_CREDENTIALS or AWS_* with another value) is denied instead of silently redirecting the credential; exactly what the policy injects is left alone.',
+    description:
+      'A volume, mount or env var of the Pod in the place of an injected one (volume hm-gcp-<secret>, a mount at, over or under the credential directory, GOOGLE_APPLICATION_CREDENTIALS or AWS_* with another value) is denied instead of silently redirecting the credential; exactly what the policy injects is left alone.',
     action: 'deny',
     kinds: ['Pod'],
     operations: ops,

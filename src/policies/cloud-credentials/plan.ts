@@ -66,7 +66,9 @@ function planEnv(c: ContainerRef, make: () => Rec[], plan: Plan): void {
     if (!want || typeof name !== 'string') return;
     have.add(name);
     if (!isDeepStrictEqual(e, want)) {
-      plan.collisions.push(`${fieldPath([...c.segments, 'env', i])} (container ${shown(c.name)}) already sets ${name} to something other than the injected credential; remove it${skipHint(c)}`);
+      plan.collisions.push(
+        `${fieldPath([...c.segments, 'env', i])} (container ${shown(c.name)}) already sets ${name} to something other than the injected credential; remove it${skipHint(c)}`,
+      );
     }
   });
   const missing = wanted.filter((w) => !have.has(String(w.name)));
@@ -87,7 +89,9 @@ function planMount(c: ContainerRef, want: { name: string; mountPath: string; rea
       have = true;
       return;
     }
-    plan.collisions.push(`${fieldPath([...c.segments, 'volumeMounts', i])} (container ${shown(c.name)}) mounts ${shown(path)} ${where} the credential directory ${want.mountPath}; mount it elsewhere${skipHint(c)}`);
+    plan.collisions.push(
+      `${fieldPath([...c.segments, 'volumeMounts', i])} (container ${shown(c.name)}) mounts ${shown(path)} ${where} the credential directory ${want.mountPath}; mount it elsewhere${skipHint(c)}`,
+    );
   });
   if (!have) plan.writes.push({ segments: [...c.segments, 'volumeMounts'], values: [{ ...want }] });
 }
@@ -109,7 +113,10 @@ function planGcp({ cred, targets, spec, specPath }: PlanOptions): Plan {
   volumes.forEach((v, i) => {
     if (rec(v)?.name !== volume.name) return;
     if (isDeepStrictEqual(v, volume)) have = true;
-    else plan.collisions.push(`${fieldPath([...specPath, 'volumes', i])} is named ${volume.name}, the volume Harbormaster injects for Secret ${cred.name}, but is not that Secret volume; rename it (hm-gcp-* volume names are reserved)`);
+    else
+      plan.collisions.push(
+        `${fieldPath([...specPath, 'volumes', i])} is named ${volume.name}, the volume Harbormaster injects for Secret ${cred.name}, but is not that Secret volume; rename it (hm-gcp-* volume names are reserved)`,
+      );
   });
   if (!have) plan.writes.push({ segments: [...specPath, 'volumes'], values: [volume] });
   for (const c of targets) {

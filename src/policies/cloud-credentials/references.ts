@@ -57,7 +57,9 @@ function secretName(entry: string, ns: string): { name?: string; problem?: strin
   }
   const name = parts.length === 2 && parts[0] === ns ? (parts[1] ?? '') : entry;
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    return { problem: `names ${shown(entry)}, which is not a valid Secret name (lower-case letters, digits, '-' and '.'); list Secrets of namespace ${ns} by name, comma-separated` };
+    return {
+      problem: `names ${shown(entry)}, which is not a valid Secret name (lower-case letters, digits, '-' and '.'); list Secrets of namespace ${ns} by name, comma-separated`,
+    };
   }
   return { name };
 }
@@ -107,7 +109,10 @@ export function resolveCredentials(input: PolicyInput, out: DecisionBuilder): Cr
   for (const { from, value } of sourcesOf(input)) {
     const list = fewEntries(value, MAX_REFERENCES);
     if (!list) {
-      out.deny(RULES.reference, `${from} lists more than ${MAX_REFERENCES} distinct Secrets; a Pod uses at most one credential per provider (${GCP_TYPE}, ${AWS_TYPE}), so list at most ${MAX_REFERENCES}`);
+      out.deny(
+        RULES.reference,
+        `${from} lists more than ${MAX_REFERENCES} distinct Secrets; a Pod uses at most one credential per provider (${GCP_TYPE}, ${AWS_TYPE}), so list at most ${MAX_REFERENCES}`,
+      );
       ok = false;
       continue;
     }
@@ -121,7 +126,10 @@ export function resolveCredentials(input: PolicyInput, out: DecisionBuilder): Cr
   for (const provider of ['gcp', 'aws'] as const) {
     const of = creds.filter((c) => c.provider === provider);
     if (of.length > 1) {
-      out.deny(RULES.onePerProvider, `${of.map((c) => `${c.name} (${c.from})`).join(' and ')} are both ${provider === 'gcp' ? GCP_TYPE : AWS_TYPE}; a Pod can use one credential per provider — drop one reference`);
+      out.deny(
+        RULES.onePerProvider,
+        `${of.map((c) => `${c.name} (${c.from})`).join(' and ')} are both ${provider === 'gcp' ? GCP_TYPE : AWS_TYPE}; a Pod can use one credential per provider — drop one reference`,
+      );
       ok = false;
     }
   }

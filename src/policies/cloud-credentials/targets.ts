@@ -66,7 +66,10 @@ export function selectTargets({ containers, annotations, platformSidecars, out }
   }
   if (include.missCount > 0) {
     const known = platformSidecars.size > 0 ? [...platformSidecars].sort().join(', ') : 'none are offered';
-    out.warn(RULES.includeSidecars, `include-sidecars names ${some(include.misses, include.missCount)}, which ${include.missCount === 1 ? 'is not a platform sidecar' : 'are not platform sidecars'} (${known}); the Pod's own containers get credentials anyway unless listed in ${SKIP_CONTAINERS_ANNOTATION}`);
+    out.warn(
+      RULES.includeSidecars,
+      `include-sidecars names ${some(include.misses, include.missCount)}, which ${include.missCount === 1 ? 'is not a platform sidecar' : 'are not platform sidecars'} (${known}); the Pod's own containers get credentials anyway unless listed in ${SKIP_CONTAINERS_ANNOTATION}`,
+    );
   }
   return containers.filter((c) => !skip.hits.has(c.name) && (!platformSidecars.has(c.name) || include.hits.has(c.name)));
 }

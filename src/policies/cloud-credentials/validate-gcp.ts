@@ -91,7 +91,8 @@ export function validateGcpSecret(secret: SecretValues): Problem[] {
   const at = (f: string) => dataPath(GCP_KEY_FILE, f);
   if (!secret.values.has(GCP_KEY_FILE)) return [`${dataPath(GCP_KEY_FILE)} is required: the Google credential JSON`];
   if (raw === undefined) return [`${dataPath(GCP_KEY_FILE)} is not valid base64`];
-  if (raw.length > MAX_KEY_FILE_BYTES) return [`${dataPath(GCP_KEY_FILE)} is larger than ${MAX_KEY_FILE_BYTES / 1024} KiB; a Google credential file is a few KiB`];
+  if (raw.length > MAX_KEY_FILE_BYTES)
+    return [`${dataPath(GCP_KEY_FILE)} is larger than ${MAX_KEY_FILE_BYTES / 1024} KiB; a Google credential file is a few KiB`];
   const extra = [...secret.values.keys()].filter((k) => k !== GCP_KEY_FILE);
   const problems: Problem[] = extra.map((k) => `${dataPath(k)} is not allowed in a gcp-credential Secret (only "${GCP_KEY_FILE}")`);
   let key: unknown;

@@ -23,14 +23,16 @@ export const cloudCredentialsValidate: Policy = {
   rules: [
     {
       id: RULES.gcpKey,
-      description: 'A gcp-credential Secret holds key.json: a service_account key whose private_key parses as PEM and token_uri is https, or an external_account with a file/url (never executable) credential source.',
+      description:
+        'A gcp-credential Secret holds key.json: a service_account key whose private_key parses as PEM and token_uri is https, or an external_account with a file/url (never executable) credential source.',
       action: 'deny',
       kinds: ['Secret'],
       operations: ['CREATE', 'UPDATE'],
     },
     {
       id: RULES.awsKey,
-      description: 'An aws-credential Secret holds aws_access_key_id ([A-Z0-9]{16,128}), aws_secret_access_key (no whitespace), aws_session_token for ASIA keys, and an optional region.',
+      description:
+        'An aws-credential Secret holds aws_access_key_id ([A-Z0-9]{16,128}), aws_secret_access_key (no whitespace), aws_session_token for ASIA keys, and an optional region.',
       action: 'deny',
       kinds: ['Secret'],
       operations: ['CREATE', 'UPDATE'],

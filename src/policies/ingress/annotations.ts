@@ -48,11 +48,17 @@ function checkNginxKey(k: string, key: string, v: string, ctx: KeyCtx): void {
   const { out } = ctx;
   const entry = nginxAnnotation(key);
   if (!entry) {
-    out.deny(RULES.nginxAllowList, `${at(k)} is not on the nginx annotation allow-list${ctx.suggest(key, ALLOWED_NGINX_KEYS, '; see `harbormaster policies` for the keys allowed')}`);
+    out.deny(
+      RULES.nginxAllowList,
+      `${at(k)} is not on the nginx annotation allow-list${ctx.suggest(key, ALLOWED_NGINX_KEYS, '; see `harbormaster policies` for the keys allowed')}`,
+    );
     return;
   }
   if (entry.risk === 'High' && !ctx.highAllowed) {
-    out.deny(RULES.nginxRisk, `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`);
+    out.deny(
+      RULES.nginxRisk,
+      `${at(k)} is High risk${entry.why ? ` (${entry.why})` : ''}; it needs the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high", set by the platform`,
+    );
     return;
   }
   const elsewhere = referenceProblem(entry.type, v, ctx.refs);
@@ -78,7 +84,12 @@ export function checkIngressAnnotations(args: {
   out: DecisionBuilder;
 }): void {
   const { annotations, out } = args;
-  const ctx: KeyCtx = { out, refs: { namespace: args.namespace, namespaceExists: args.namespaceExists }, highAllowed: args.namespaceRisk === 'high', suggest: suggester() };
+  const ctx: KeyCtx = {
+    out,
+    refs: { namespace: args.namespace, namespaceExists: args.namespaceExists },
+    highAllowed: args.namespaceRisk === 'high',
+    suggest: suggester(),
+  };
   const hm = new Map<string, string>();
   for (const [k, v] of Object.entries(annotations)) {
     const ours = k.startsWith(HM_PREFIX);

@@ -21,7 +21,12 @@ export interface HostConflict {
 }
 
 function notShared(ingress: Holder, owner: Holder, what: string, rule: HostConflict['rule'] = 'ingress.host-unique'): HostConflict {
-  return { ingress, owner, rule, message: `${what} belongs to Ingress ${owner.namespace}/${owner.name}, created first, which does not share it with namespace ${ingress.namespace}` };
+  return {
+    ingress,
+    owner,
+    rule,
+    message: `${what} belongs to Ingress ${owner.namespace}/${owner.name}, created first, which does not share it with namespace ${ingress.namespace}`,
+  };
 }
 
 function consents(owner: Holder, ns: string): boolean {
@@ -44,7 +49,12 @@ function hostConflicts(view: OwnershipView, host: string, out: HostConflict[]): 
       const set = new PathSet(older.paths.map((path) => ({ path, regex })));
       const hit = h.paths.find((p) => set.overlapping(p, regex) !== undefined);
       if (hit) {
-        out.push({ ingress: h, owner: older, rule: 'ingress.host-unique', message: `path "${hit.path}" on the shared host "${host}" overlaps a path of Ingress ${older.namespace}/${older.name}, created first` });
+        out.push({
+          ingress: h,
+          owner: older,
+          rule: 'ingress.host-unique',
+          message: `path "${hit.path}" on the shared host "${host}" overlaps a path of Ingress ${older.namespace}/${older.name}, created first`,
+        });
         return;
       }
     }
@@ -64,7 +74,11 @@ function wildcardConflicts(view: OwnershipView, wildcard: string, parent: string
       if (!h || h.namespace === w.namespace) continue;
       const [older, younger] = ageKey(w) < ageKey(h) ? [w, h] : [h, w];
       if (consents(older, younger.namespace)) continue;
-      out.push(younger === h ? notShared(h, w, `host "${host}" is under the wildcard "${wildcard}", which`) : notShared(w, h, `the wildcard "${wildcard}" covers host "${host}", which`));
+      out.push(
+        younger === h
+          ? notShared(h, w, `host "${host}" is under the wildcard "${wildcard}", which`)
+          : notShared(w, h, `the wildcard "${wildcard}" covers host "${host}", which`),
+      );
     }
   }
 }
@@ -74,7 +88,9 @@ function catchAllConflicts(view: OwnershipView, defaultClass: string | undefined
   const classes = new Set<string>();
   for (const c of view.catchAllClasses()) classes.add(c === '' && defaultClass ? defaultClass : c);
   for (const cls of classes) {
-    const holders = [...view.catchAllHolders(cls), ...(cls === defaultClass && cls !== '' ? view.catchAllHolders('') : [])].sort((a, b) => (ageKey(a) < ageKey(b) ? -1 : 1));
+    const holders = [...view.catchAllHolders(cls), ...(cls === defaultClass && cls !== '' ? view.catchAllHolders('') : [])].sort((a, b) =>
+      ageKey(a) < ageKey(b) ? -1 : 1,
+    );
     const owner = holders[0];
     for (const h of holders) {
       if (owner && !consents(owner, h.namespace)) out.push(notShared(h, owner, `the catch-all of ingress class "${cls}"`, 'ingress.catch-all'));

@@ -111,20 +111,20 @@ export const NGINX_ANNOTATIONS: readonly NginxAnnotation[] = [
   { key: 'permanent-redirect', risk: 'Medium', type: url },
   { key: 'temporal-redirect', risk: 'Medium', type: url },
   { key: 'upstream-vhost', risk: 'Medium', type: { kind: 'hostname' } },
-  { key: 'default-backend', risk: 'Medium', type: { kind: 'service-name' }, why: 'names a Service (of the Ingress\'s namespace)' },
+  { key: 'default-backend', risk: 'Medium', type: { kind: 'service-name' }, why: "names a Service (of the Ingress's namespace)" },
   { key: 'auth-type', risk: 'Medium', type: { kind: 'enum', values: ['basic', 'digest'] } },
-  { key: 'auth-secret', risk: 'Medium', type: { kind: 'secret-ref' }, why: 'names a Secret; <namespace>/<name> only for the Ingress\'s own namespace' },
+  { key: 'auth-secret', risk: 'Medium', type: { kind: 'secret-ref' }, why: "names a Secret; <namespace>/<name> only for the Ingress's own namespace" },
   { key: 'auth-realm', risk: 'Medium', type: { kind: 'realm' } },
   { key: 'auth-tls-verify-client', risk: 'Medium', type: { kind: 'enum', values: ['on', 'off', 'optional', 'optional_no_ca'] } },
   { key: 'auth-tls-verify-depth', risk: 'Medium', type: int(1, 10) },
   { key: 'auth-url', risk: 'High', type: url, why: 'rendered into the nginx config; CVE-2025-1097-class injection vector' },
   { key: 'auth-signin', risk: 'High', type: url },
   { key: 'auth-response-headers', risk: 'High', type: headers },
-  { key: 'auth-tls-secret', risk: 'High', type: { kind: 'secret-ref' }, why: 'names a Secret; <namespace>/<name> only for the Ingress\'s own namespace' },
+  { key: 'auth-tls-secret', risk: 'High', type: { kind: 'secret-ref' }, why: "names a Secret; <namespace>/<name> only for the Ingress's own namespace" },
   { key: 'auth-tls-match-cn', risk: 'High', type: { kind: 'cn-regex' }, why: 'CVE-2025-1097 injection vector' },
   { key: 'mirror-target', risk: 'High', type: url, why: 'copies traffic elsewhere; CVE-2025-1098 injection vector' },
   { key: 'mirror-host', risk: 'High', type: { kind: 'hostname' } },
-  { key: 'proxy-ssl-secret', risk: 'High', type: { kind: 'secret-ref' }, why: 'names a Secret; <namespace>/<name> only for the Ingress\'s own namespace' },
+  { key: 'proxy-ssl-secret', risk: 'High', type: { kind: 'secret-ref' }, why: "names a Secret; <namespace>/<name> only for the Ingress's own namespace" },
   { key: 'proxy-ssl-verify', risk: 'High', type: onOff },
   { key: 'ssl-passthrough', risk: 'High', type: bool, why: 'bypasses nginx: no L7 policy applies' },
   { key: 'ssl-ciphers', risk: 'High', type: { kind: 'ciphers' } },
@@ -150,7 +150,10 @@ export const ALLOWED_NGINX_KEYS: readonly string[] = NGINX_ANNOTATIONS.filter((a
  * is covered too.
  */
 export function isSnippetKey(key: string): boolean {
-  return key.slice(key.lastIndexOf('/') + 1).toLowerCase().includes('snippet');
+  return key
+    .slice(key.lastIndexOf('/') + 1)
+    .toLowerCase()
+    .includes('snippet');
 }
 
 /** The entry for a key (without the prefix); every key naming a snippet is Critical. */

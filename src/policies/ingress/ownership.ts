@@ -52,7 +52,11 @@ function checkPathsOnSharedHost(c: Ctx, host: string, paths: readonly IngressPat
     const set = new PathSet(h.paths.map((path) => ({ path, regex })));
     for (const p of paths) {
       const hit = set.overlapping(p, regex);
-      if (hit !== undefined) c.out.deny(RULES.hostUnique, `${hostField(c, host)} path ${shown(p.path)} overlaps path ${shown(hit)} of Ingress ${h.namespace}/${h.name}; namespaces sharing a host may not serve overlapping paths`);
+      if (hit !== undefined)
+        c.out.deny(
+          RULES.hostUnique,
+          `${hostField(c, host)} path ${shown(p.path)} overlaps path ${shown(hit)} of Ingress ${h.namespace}/${h.name}; namespaces sharing a host may not serve overlapping paths`,
+        );
     }
   }
 }
@@ -63,7 +67,10 @@ function checkHost(c: Ctx, host: string, paths: readonly IngressPathInfo[]): voi
   const holders = index.hostHolders(host);
   const own = ownershipFor(holders, me);
   if (own?.verdict === 'foreign') {
-    c.out.deny(RULES.hostUnique, `${hostField(c, host)} is already served by Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; a host belongs to the namespace of its oldest Ingress, and ${consentHint(own.owner, c.namespace)}`);
+    c.out.deny(
+      RULES.hostUnique,
+      `${hostField(c, host)} is already served by Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; a host belongs to the namespace of its oldest Ingress, and ${consentHint(own.owner, c.namespace)}`,
+    );
     return;
   }
   checkPathsOnSharedHost(c, host, paths, holders);
@@ -79,7 +86,10 @@ function checkUnderWildcard(c: Ctx, host: string, me: Claimant): void {
   const wildcard = `*.${parent}`;
   const own = ownershipFor(c.input.cluster.ownership.hostHolders(wildcard), me);
   if (own?.verdict === 'foreign') {
-    c.out.deny(RULES.hostUnique, `${hostField(c, host)} is under the wildcard "${wildcard}" of Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`);
+    c.out.deny(
+      RULES.hostUnique,
+      `${hostField(c, host)} is under the wildcard "${wildcard}" of Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`,
+    );
   }
 }
 
@@ -92,7 +102,10 @@ function checkOverHosts(c: Ctx, wildcard: string, parent: string, me: Claimant):
     for (const host of hosts.keys()) {
       const own = ownershipFor(index.hostHolders(host), me);
       if (own?.verdict !== 'foreign') continue;
-      c.out.deny(RULES.hostUnique, `${hostField(c, wildcard)} would cover host "${host}" of Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`);
+      c.out.deny(
+        RULES.hostUnique,
+        `${hostField(c, wildcard)} would cover host "${host}" of Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`,
+      );
       if (++found >= MAX_COVERED_REPORTS) return;
     }
   }
@@ -111,15 +124,22 @@ function catchAllHolders(c: Ctx, cls: string): Holder[] {
 
 function checkCatchAll(c: Ctx, spec: Record<string, unknown>): void {
   if (!c.claims.catchAll) return;
-  const field = spec.defaultBackend !== undefined && spec.defaultBackend !== null ? 'spec.defaultBackend' : `spec.rules[${c.ruleIndex.get('') ?? 0}].host (empty)`;
+  const field =
+    spec.defaultBackend !== undefined && spec.defaultBackend !== null ? 'spec.defaultBackend' : `spec.rules[${c.ruleIndex.get('') ?? 0}].host (empty)`;
   const cls = effectiveClass(c);
   if (!c.input.config.ingress.catchAllNamespaces.includes(c.namespace)) {
-    c.out.deny(RULES.catchAll, `${field} claims the catch-all of ingress class "${cls}" (every request no other host matches); namespace ${c.namespace} is not in the policy file's ingress.catchAllNamespaces: set a host on every rule and remove spec.defaultBackend`);
+    c.out.deny(
+      RULES.catchAll,
+      `${field} claims the catch-all of ingress class "${cls}" (every request no other host matches); namespace ${c.namespace} is not in the policy file's ingress.catchAllNamespaces: set a host on every rule and remove spec.defaultBackend`,
+    );
     return;
   }
   const own = ownershipFor(catchAllHolders(c, cls), claimant(c, c.old?.catchAll === true));
   if (own?.verdict === 'foreign') {
-    c.out.deny(RULES.catchAll, `${field} claims the catch-all of ingress class "${cls}", already held by Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`);
+    c.out.deny(
+      RULES.catchAll,
+      `${field} claims the catch-all of ingress class "${cls}", already held by Ingress ${own.owner.namespace}/${own.owner.name}${since(own.owner)}; ${consentHint(own.owner, c.namespace)}`,
+    );
   }
 }
 
@@ -129,8 +149,16 @@ function checkStaticVip(c: Ctx): void {
   const field = `metadata.annotations["${HM_PREFIX}static-vip"]`;
   if (!checkVipPool({ vip: raw, field, namespace: c.namespace, config: c.input.config, rule: RULES.controllerValues, out: c.out })) return;
   checkVipUse({
-    vip: raw, field, me: claimant(c, c.old?.vip !== undefined && c.old.vip === c.claims.vip), ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }],
-    cluster: c.input.cluster, rules: { owner: RULES.vipOwner, sharing: RULES.vipOwner }, out: c.out,
+    vip: raw,
+    field,
+    me: claimant(c, c.old?.vip !== undefined && c.old.vip === c.claims.vip),
+    ports: [
+      { port: 80, protocol: 'TCP' },
+      { port: 443, protocol: 'TCP' },
+    ],
+    cluster: c.input.cluster,
+    rules: { owner: RULES.vipOwner, sharing: RULES.vipOwner },
+    out: c.out,
   });
 }
 
@@ -151,7 +179,10 @@ export function checkIngressOwnership(input: PolicyInput, spec: Record<string, u
   const slim = (o: typeof request.object) => slimIngress({ ...o, metadata: { ...o?.metadata, namespace, name } });
   const created = request.object?.metadata?.creationTimestamp;
   const c: Ctx = {
-    input, out, namespace, name,
+    input,
+    out,
+    namespace,
+    name,
     claims: ingressClaims(slim(request.object)),
     old: request.oldObject ? ingressClaims(slim(request.oldObject)) : undefined,
     ruleIndex: ruleIndexOf(spec),

@@ -84,12 +84,16 @@ export function regexLiteralPrefix(path: string): string {
 function checkOne(fieldOf: () => string, raw: Record<string, unknown>, ctx: { regex: boolean; highAllowed: boolean }, out: DecisionBuilder): void {
   const pathType = typeof raw.pathType === 'string' ? raw.pathType : undefined;
   if (pathType === 'ImplementationSpecific' && !ctx.highAllowed) {
-    out.deny(RULES.pathType, `${fieldOf()}.pathType ImplementationSpecific is High risk (the controller interprets such paths its own way); use Prefix or Exact, or ask the platform for the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high"`);
+    out.deny(
+      RULES.pathType,
+      `${fieldOf()}.pathType ImplementationSpecific is High risk (the controller interprets such paths its own way); use Prefix or Exact, or ask the platform for the namespace annotation ${RISK_NAMESPACE_ANNOTATION}: "high"`,
+    );
   }
   const path = raw.path;
   if (path === undefined || path === null || path === '') {
     // The API server leaves an absent path absent: Prefix and Exact then fail its validation, ImplementationSpecific means "/".
-    if (pathType === 'Prefix' || pathType === 'Exact') out.deny(RULES.path, `${fieldOf()}.path is required for pathType ${pathType}: an absolute path starting with /`);
+    if (pathType === 'Prefix' || pathType === 'Exact')
+      out.deny(RULES.path, `${fieldOf()}.path is required for pathType ${pathType}: an absolute path starting with /`);
     return;
   }
   if (typeof path !== 'string') {

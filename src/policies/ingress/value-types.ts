@@ -92,7 +92,9 @@ function cnProblem(v: string): string | undefined {
 
 function ciphersProblem(v: string): string | undefined {
   const ok = v.length <= 2048 && v.split(':').every((c) => CIPHER.test(c));
-  return ok ? undefined : 'must be an OpenSSL cipher list: names of letters, digits, _ + - joined by :, each optionally prefixed by ! + or -, and @STRENGTH or @SECLEVEL=0..5';
+  return ok
+    ? undefined
+    : 'must be an OpenSSL cipher list: names of letters, digits, _ + - joined by :, each optionally prefixed by ! + or -, and @STRENGTH or @SECLEVEL=0..5';
 }
 
 function secretRefProblem(v: string): string | undefined {
@@ -103,7 +105,9 @@ function secretRefProblem(v: string): string | undefined {
 
 function serviceNameProblem(v: string): string | undefined {
   // Another namespace's <ns>/<name> is reported by references.ts first; ingress-nginx accepts no namespace at all here.
-  return DNS_1035.test(v) ? undefined : 'must be just the name of a Service (a DNS-1035 label): ingress-nginx always looks it up in the Ingress\'s own namespace';
+  return DNS_1035.test(v)
+    ? undefined
+    : "must be just the name of a Service (a DNS-1035 label): ingress-nginx always looks it up in the Ingress's own namespace";
 }
 
 const ok = (good: boolean, problem: string): string | undefined => (good ? undefined : problem);
@@ -119,7 +123,11 @@ const CHECKS: Checks = {
   url: (_t, v) => urlProblem(v),
   path: (_t, v) => pathProblem(v, false),
   'rewrite-path': (_t, v) => pathProblem(v, true),
-  cidrs: (_t, v) => ok(list(v).every((s) => parseCanonicalCIDR(s).range || parseCanonicalIP(s).addr), 'must be a comma-separated list of canonical CIDRs'),
+  cidrs: (_t, v) =>
+    ok(
+      list(v).every((s) => parseCanonicalCIDR(s).range || parseCanonicalIP(s).addr),
+      'must be a comma-separated list of canonical CIDRs',
+    ),
   'secret-ref': (_t, v) => secretRefProblem(v),
   'service-name': (_t, v) => serviceNameProblem(v),
   hostname: (_t, v) => ok(DNS_SUBDOMAIN.test(v), 'must be a DNS name'),

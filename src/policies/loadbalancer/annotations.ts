@@ -46,7 +46,8 @@ function checkHealth(lb: Record<string, string>, bad: Bad): void {
   const intervalOk = interval !== undefined && intInRange(interval, 1, 300);
   if (interval !== undefined && !intervalOk) bad('health-check-interval', 'must be a whole number of seconds from 1 to 300');
   if (timeout !== undefined && !intInRange(timeout, 1, 299)) bad('health-check-timeout', 'must be a whole number of seconds from 1 to 299');
-  else if (timeout !== undefined && intervalOk && Number(timeout) >= Number(interval)) bad('health-check-timeout', `must be less than health-check-interval (${interval})`);
+  else if (timeout !== undefined && intervalOk && Number(timeout) >= Number(interval))
+    bad('health-check-timeout', `must be less than health-check-interval (${interval})`);
   const path = lb['health-check-path'];
   if (path !== undefined && !(path.startsWith('/') && path.length <= 256 && /^[\x21-\x7e]+$/.test(path))) {
     bad('health-check-path', 'must start with /, be at most 256 characters, printable ASCII without spaces');

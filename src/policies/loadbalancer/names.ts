@@ -1,6 +1,15 @@
 /** Names from SPEC 3.4. */
 export const LB_PREFIX = 'lb.harbormaster.io/';
-export const LB_KEYS = ['vip', 'shared-vip-key', 'algorithm', 'dsr', 'health-check-interval', 'health-check-timeout', 'health-check-path', 'idle-timeout'] as const;
+export const LB_KEYS = [
+  'vip',
+  'shared-vip-key',
+  'algorithm',
+  'dsr',
+  'health-check-interval',
+  'health-check-timeout',
+  'health-check-path',
+  'idle-timeout',
+] as const;
 export const ALGORITHMS = ['round-robin', 'least-connections', 'source-ip-hash'];
 
 export const RULES = {

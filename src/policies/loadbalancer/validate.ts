@@ -16,7 +16,10 @@ import { shown } from '../shared/values.js';
 import { checkLbAnnotations } from './annotations.js';
 import { LB_PREFIX, RULES } from './names.js';
 
-interface Port { port: number; protocol: string }
+interface Port {
+  port: number;
+  protocol: string;
+}
 
 function portsOf(spec: Record<string, unknown>): Port[] {
   return (Array.isArray(spec.ports) ? spec.ports : []).map((p) => {
@@ -51,7 +54,8 @@ function checkShareWith(annotations: Record<string, string>, out: DecisionBuilde
 /** Protocols the load balancer supports, and source ranges as canonical CIDRs. */
 function checkPortsAndRanges(spec: Record<string, unknown>, ports: Port[], out: DecisionBuilder): void {
   ports.forEach((p, i) => {
-    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') out.deny(RULES.protocols, `spec.ports[${i}].protocol "${p.protocol}" is not supported by the load balancer; use TCP or UDP`);
+    if (p.protocol !== 'TCP' && p.protocol !== 'UDP')
+      out.deny(RULES.protocols, `spec.ports[${i}].protocol "${p.protocol}" is not supported by the load balancer; use TCP or UDP`);
   });
   const ranges = Array.isArray(spec.loadBalancerSourceRanges) ? spec.loadBalancerSourceRanges : [];
   ranges.forEach((r, i) => {
@@ -83,7 +87,12 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   const field = lb.vip !== undefined ? `metadata.annotations["${LB_PREFIX}vip"]` : 'spec.loadBalancerIP';
   if (!checkVipPool({ vip, field, namespace: ns, config, rule: RULES.vip, out })) return;
   checkVipUse({
-    vip, field, me: claimant(request, vip), ports, cluster: input.cluster, out,
+    vip,
+    field,
+    me: claimant(request, vip),
+    ports,
+    cluster: input.cluster,
+    out,
     ...(lb.sharedVipKey !== undefined ? { sharedVipKey: lb.sharedVipKey } : {}),
     rules: { owner: RULES.vipOwner, sharing: RULES.sharedVip },
   });
@@ -94,21 +103,78 @@ export const loadBalancerValidate: Policy = {
   type: 'validate',
   description: 'Validates Services of type LoadBalancer for the hardware load balancer, and externalIPs.',
   rules: [
-    { id: RULES.knownKeys, description: `Only the documented ${LB_PREFIX} keys; an unknown key is denied with the closest valid key suggested.`, action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.values, description: 'Each lb annotation value is type-checked (algorithm, dsr with externalTrafficPolicy Local, health-check interval/timeout/path, idle-timeout, shared-vip-key).', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.vip, description: 'The VIP (annotation or spec.loadBalancerIP) is a canonical IPv4/IPv6 address inside a VIP pool the namespace may use.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.vipOwner, description: 'A VIP belongs to the namespace of its oldest holder (Service annotation, spec.loadBalancerIP, status.loadBalancer.ingress, Ingress static-vip); another namespace may use it only if the owning object names it in harbormaster.io/share-with.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.sharedVip, description: 'Services on one VIP need the same shared-vip-key (not consent by itself) and no overlapping port/protocol; an Ingress on the VIP holds 80 and 443.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.shareWith, description: 'harbormaster.io/share-with is a comma-separated list of namespace names.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.sourceRanges, description: 'spec.loadBalancerSourceRanges are canonical CIDRs.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.protocols, description: 'Ports of a LoadBalancer Service are TCP or UDP.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
-    { id: RULES.externalIPs, description: 'spec.externalIPs only in namespaces the policy file allows.', action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] },
+    {
+      id: RULES.knownKeys,
+      description: `Only the documented ${LB_PREFIX} keys; an unknown key is denied with the closest valid key suggested.`,
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.values,
+      description:
+        'Each lb annotation value is type-checked (algorithm, dsr with externalTrafficPolicy Local, health-check interval/timeout/path, idle-timeout, shared-vip-key).',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.vip,
+      description: 'The VIP (annotation or spec.loadBalancerIP) is a canonical IPv4/IPv6 address inside a VIP pool the namespace may use.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.vipOwner,
+      description:
+        'A VIP belongs to the namespace of its oldest holder (Service annotation, spec.loadBalancerIP, status.loadBalancer.ingress, Ingress static-vip); another namespace may use it only if the owning object names it in harbormaster.io/share-with.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.sharedVip,
+      description:
+        'Services on one VIP need the same shared-vip-key (not consent by itself) and no overlapping port/protocol; an Ingress on the VIP holds 80 and 443.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.shareWith,
+      description: 'harbormaster.io/share-with is a comma-separated list of namespace names.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.sourceRanges,
+      description: 'spec.loadBalancerSourceRanges are canonical CIDRs.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.protocols,
+      description: 'Ports of a LoadBalancer Service are TCP or UDP.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
+    {
+      id: RULES.externalIPs,
+      description: 'spec.externalIPs only in namespaces the policy file allows.',
+      action: 'deny',
+      kinds: ['Service'],
+      operations: ['CREATE', 'UPDATE'],
+    },
   ],
   webhook: {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['services'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],
     failurePolicy: 'Fail',
     failurePolicyReason:
-      'Fail-closed: a VIP outside the pools or shared without a key would be programmed into the hardware load balancer and could take over another tenant\'s traffic; Service writes in system namespaces are excluded.',
+      "Fail-closed: a VIP outside the pools or shared without a key would be programmed into the hardware load balancer and could take over another tenant's traffic; Service writes in system namespaces are excluded.",
     namespaced: true,
   },
   evaluate,

@@ -19,9 +19,7 @@
  * ones.
  */
 import type { ResourceList } from '../../config/types.js';
-import {
-  compareQuantity, formatQuantity, multiplyQuantity, parseQuantity, type Quantity,
-} from '../../quantity/quantity.js';
+import { compareQuantity, formatQuantity, multiplyQuantity, parseQuantity, type Quantity } from '../../quantity/quantity.js';
 import { rec, type Rec } from '../../kube/narrow.js';
 import { isOvercommittable } from './resources.js';
 
@@ -63,12 +61,18 @@ function fitLimit(r: string, request: { raw: unknown; q: Quantity } | undefined,
   const profile = `profile "${input.profileName}"`;
   const max = parseQuantity(c.max?.[r]);
   if (max && compareQuantity(request.q, max) > 0) {
-    out.problems.push({ resource: r, message: `requests.${r} ${JSON.stringify(request.raw)} exceeds the maximum ${c.max?.[r]} of ${profile}, so no limit can be defaulted; set requests.${r} to at most ${c.max?.[r]}` });
+    out.problems.push({
+      resource: r,
+      message: `requests.${r} ${JSON.stringify(request.raw)} exceeds the maximum ${c.max?.[r]} of ${profile}, so no limit can be defaulted; set requests.${r} to at most ${c.max?.[r]}`,
+    });
     return undefined;
   }
   const podLimit = parseQuantity(input.podLimits[r]);
   if (podLimit && compareQuantity(request.q, podLimit) > 0) {
-    out.problems.push({ resource: r, message: `requests.${r} ${JSON.stringify(request.raw)} exceeds the pod-level limit spec.resources.limits.${r} ${JSON.stringify(input.podLimits[r])}; lower the request or raise the pod-level limit` });
+    out.problems.push({
+      resource: r,
+      message: `requests.${r} ${JSON.stringify(request.raw)} exceeds the pod-level limit spec.resources.limits.${r} ${JSON.stringify(input.podLimits[r])}; lower the request or raise the pod-level limit`,
+    });
     return undefined;
   }
   if (compareQuantity(def, request.q) < 0) {
@@ -110,7 +114,8 @@ export function defaultContainer(input: DefaultInput): DefaultedContainer {
     const q = parseQuantity(requestRaw);
     const write = fitLimit(r, q ? { raw: requestRaw, q } : undefined, input, out);
     const current = have.limits[r];
-    if (write && !(current !== undefined && (typeof current === 'string' || typeof current === 'number') && String(current) === write.value)) out.writes.push(write);
+    if (write && !(current !== undefined && (typeof current === 'string' || typeof current === 'number') && String(current) === write.value))
+      out.writes.push(write);
   }
   return out;
 }
@@ -122,7 +127,10 @@ export function defaultContainer(input: DefaultInput): DefaultedContainer {
  * ReplicaSet later. Problems are left to the checks (a request above the max
  * is reported as such).
  */
-export function defaultedSpec(spec: Rec, input: Pick<DefaultInput, 'container' | 'profileName'> & { limitRangerSet: ReadonlyMap<string, ReadonlySet<string>> }): Rec {
+export function defaultedSpec(
+  spec: Rec,
+  input: Pick<DefaultInput, 'container' | 'profileName'> & { limitRangerSet: ReadonlyMap<string, ReadonlySet<string>> },
+): Rec {
   const copy = structuredClone(spec);
   const podLimits = rec(rec(copy.resources)?.limits) ?? {};
   for (const field of ['initContainers', 'containers'] as const) {

@@ -43,20 +43,30 @@ interface Profile {
  * a limit or a request that differs from its limit, and nothing defaults
  * them, so the message says what to write.
  */
-function checkNonOvercommittable(ref: ContainerRef, values: { limits: Record<string, unknown>; requests: Record<string, unknown> }, out: DecisionBuilder): void {
+function checkNonOvercommittable(
+  ref: ContainerRef,
+  values: { limits: Record<string, unknown>; requests: Record<string, unknown> },
+  out: DecisionBuilder,
+): void {
   for (const r of new Set([...Object.keys(values.limits), ...Object.keys(values.requests)])) {
     if (isOvercommittable(r)) continue;
     const limit = values.limits[r];
     const request = values.requests[r];
     const path = fieldPath([...ref.segments, 'resources']);
     if (limit === undefined) {
-      out.deny(RULES.extendedResources, `${path}.limits.${r} is missing: ${r} cannot be overcommitted and is never defaulted; set limits.${r} equal to requests.${r} ${show(request)}`);
+      out.deny(
+        RULES.extendedResources,
+        `${path}.limits.${r} is missing: ${r} cannot be overcommitted and is never defaulted; set limits.${r} equal to requests.${r} ${show(request)}`,
+      );
       continue;
     }
     const lq = parseQuantity(limit);
     const rq = parseQuantity(request);
     if (request !== undefined && lq && rq && compareQuantity(lq, rq) !== 0) {
-      out.deny(RULES.extendedResources, `${path}.requests.${r} ${show(request)} differs from limits.${r} ${show(limit)}: ${r} cannot be overcommitted; set both to the same value`);
+      out.deny(
+        RULES.extendedResources,
+        `${path}.requests.${r} ${show(request)} differs from limits.${r} ${show(limit)}: ${r} cannot be overcommitted; set both to the same value`,
+      );
     }
   }
 }
@@ -78,7 +88,8 @@ function checkResource(r: string, q: { limit?: Quantity; request?: Quantity }, p
   // then on the request, which is checked too (issue 11: a request above max).
   const lo = p.min.get(r);
   const low = request ?? limit;
-  if (lo && low && compareQuantity(low, lo.q) < 0) out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
+  if (lo && low && compareQuantity(low, lo.q) < 0)
+    out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
   const hi = p.max.get(r);
   if (hi && limit && compareQuantity(limit, hi.q) > 0) out.deny(RULES.limits, `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
   else if (hi && request && compareQuantity(request, hi.q) > 0) out.deny(RULES.limits, `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
@@ -86,7 +97,10 @@ function checkResource(r: string, q: { limit?: Quantity; request?: Quantity }, p
   if (!ratio || !limit || !request) return;
   const actual = divideQuantity(limit, request);
   if (!actual || compareQuantity(actual, ratio.q) > 0) {
-    out.deny(RULES.limits, `${f.field('limits', r)} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, over the maxLimitRequestRatio ${ratio.text} of ${p.label}`);
+    out.deny(
+      RULES.limits,
+      `${f.field('limits', r)} is ${actual ? formatRatio(actual) : 'infinitely'} times its request, over the maxLimitRequestRatio ${ratio.text} of ${p.label}`,
+    );
   }
 }
 

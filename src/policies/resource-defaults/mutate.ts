@@ -62,14 +62,16 @@ export const resourceDefaultsMutate: Policy = {
   rules: [
     {
       id: RULES.containerDefaults,
-      description: 'Sets missing requests/limits of containers and initContainers to the profile defaults (request = limit when only a limit is given); a defaulted limit is raised to the request, kept within maxLimitRequestRatio and the pod-level limit; extended resources and hugepages are never defaulted.',
+      description:
+        'Sets missing requests/limits of containers and initContainers to the profile defaults (request = limit when only a limit is given); a defaulted limit is raised to the request, kept within maxLimitRequestRatio and the pod-level limit; extended resources and hugepages are never defaulted.',
       action: 'mutate',
       kinds: ['Pod'],
       operations: ['CREATE'],
     },
     {
       id: RULES.validDefaults,
-      description: 'A container with a request but no limit is denied when no valid limit exists (the request is above the profile max or the pod-level limit), saying what to set.',
+      description:
+        'A container with a request but no limit is denied when no valid limit exists (the request is above the profile max or the pod-level limit), saying what to set.',
       action: 'deny',
       kinds: ['Pod'],
       operations: ['CREATE'],

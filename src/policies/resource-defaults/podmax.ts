@@ -80,7 +80,10 @@ export function checkPodMax(args: { pod: PodSpecRef; resolved: ResolvedProfile; 
       const total = totals.get(r);
       if (total && compareQuantity(total, hi) > 0) {
         reported.add(r);
-        out.deny(RULES.podMax, `${fieldPath(pod.path)}: the containers' ${kind}.${r} add up to ${formatQuantity(total)}, over the Pod maximum ${text} of ${profile}`);
+        out.deny(
+          RULES.podMax,
+          `${fieldPath(pod.path)}: the containers' ${kind}.${r} add up to ${formatQuantity(total)}, over the Pod maximum ${text} of ${profile}`,
+        );
       }
     }
   }

@@ -11,11 +11,7 @@ export interface ResolvedProfile {
   unknownName?: string;
 }
 
-export function resolveProfile(
-  namespace: string | undefined,
-  cluster: ClusterView,
-  config: PolicyConfig,
-): ResolvedProfile | undefined {
+export function resolveProfile(namespace: string | undefined, cluster: ClusterView, config: PolicyConfig): ResolvedProfile | undefined {
   const ns = namespace ? cluster.getNamespace(namespace) : undefined;
   const requested = ns?.annotations[PROFILE_ANNOTATION] ?? DEFAULT_PROFILE;
   const profiles = config.resourceDefaults.profiles;

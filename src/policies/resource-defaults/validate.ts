@@ -18,10 +18,7 @@ function checkNamespace({ request, config }: PolicyInput, out: DecisionBuilder):
   if (requested === undefined) return;
   const profiles = Object.keys(config.resourceDefaults.profiles).sort();
   if (!profiles.includes(requested)) {
-    out.deny(
-      RULES.knownProfile,
-      `metadata.annotations["${PROFILE_ANNOTATION}"] "${requested}" is not a profile; use one of: ${profiles.join(', ')}`,
-    );
+    out.deny(RULES.knownProfile, `metadata.annotations["${PROFILE_ANNOTATION}"] "${requested}" is not a profile; use one of: ${profiles.join(', ')}`);
   }
 }
 
@@ -69,8 +66,16 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
 }
 
 const workloads = [
-  'Pod', 'Pod (pods/resize)', 'ReplicationController', 'PodTemplate',
-  'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
+  'Pod',
+  'Pod (pods/resize)',
+  'ReplicationController',
+  'PodTemplate',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  'batch/CronJob',
 ];
 
 export const resourceDefaultsValidate: Policy = {
@@ -80,21 +85,23 @@ export const resourceDefaultsValidate: Policy = {
   rules: [
     {
       id: RULES.limits,
-      description: 'Each container request and limit (as defaulted, and as resized) must lie within the profile min/max, and limit/request within maxLimitRequestRatio.',
+      description:
+        'Each container request and limit (as defaulted, and as resized) must lie within the profile min/max, and limit/request within maxLimitRequestRatio.',
       action: 'deny',
       kinds: workloads,
       operations: ['CREATE', 'UPDATE'],
     },
     {
       id: RULES.podMax,
-      description: 'The Pod total (containers summed as LimitRanger does, or the pod-level spec.resources where set) must not exceed the profile\'s Pod max.',
+      description: "The Pod total (containers summed as LimitRanger does, or the pod-level spec.resources where set) must not exceed the profile's Pod max.",
       action: 'deny',
       kinds: workloads,
       operations: ['CREATE', 'UPDATE'],
     },
     {
       id: RULES.extendedResources,
-      description: 'Extended resources (e.g. nvidia.com/gpu) and hugepages cannot be overcommitted and are never defaulted: a request needs a limit equal to it.',
+      description:
+        'Extended resources (e.g. nvidia.com/gpu) and hugepages cannot be overcommitted and are never defaulted: a request needs a limit equal to it.',
       action: 'deny',
       kinds: workloads,
       operations: ['CREATE', 'UPDATE'],
@@ -123,7 +130,13 @@ export const resourceDefaultsValidate: Policy = {
   ],
   webhook: {
     rules: [
-      { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/resize', 'replicationcontrollers', 'podtemplates'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        resources: ['pods', 'pods/resize', 'replicationcontrollers', 'podtemplates'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Namespaced',
+      },
       {
         apiGroups: ['apps'],
         apiVersions: ['v1'],

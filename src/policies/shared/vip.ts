@@ -23,7 +23,10 @@ export function checkVipPool(args: { vip: string; field: string; namespace: stri
   const pools = args.config.loadBalancer.vipPools;
   const pool = pools.find((p) => p.cidrs.some((c) => inCidr(parsed.addr!, c)));
   if (!pool) {
-    out.deny(rule, `${field} ${shown(vip)} is in none of the cluster's VIP pools (${pools.map((p) => `${p.name}: ${p.cidrs.join(', ')}`).join('; ') || 'none configured'})`);
+    out.deny(
+      rule,
+      `${field} ${shown(vip)} is in none of the cluster's VIP pools (${pools.map((p) => `${p.name}: ${p.cidrs.join(', ')}`).join('; ') || 'none configured'})`,
+    );
     return false;
   }
   if (pool.namespaces && !pool.namespaces.includes(namespace)) {
@@ -60,7 +63,10 @@ export function checkVipUse(u: VipUse): void {
   const holders = u.cluster.ownership.vipHolders(key);
   const own = ownershipFor(holders, u.me);
   if (own?.verdict === 'foreign') {
-    u.out.deny(u.rules.owner, `${u.field} ${shown(u.vip)} belongs to namespace ${own.owner.namespace} (${own.owner.kind} ${own.owner.namespace}/${own.owner.name} holds it${since(own.owner)}); ${consentHint(own.owner, u.me.namespace)}`);
+    u.out.deny(
+      u.rules.owner,
+      `${u.field} ${shown(u.vip)} belongs to namespace ${own.owner.namespace} (${own.owner.kind} ${own.owner.namespace}/${own.owner.name} holds it${since(own.owner)}); ${consentHint(own.owner, u.me.namespace)}`,
+    );
     return;
   }
   for (const other of holders) {
@@ -73,9 +79,13 @@ function checkSharing(u: VipUse, other: VipHolder): void {
   const bothIngress = u.me.kind === 'Ingress' && other.kind === 'Ingress';
   if (bothIngress) return; // one ingress controller serves both, by host
   if (u.me.kind === 'Service' && other.kind === 'Service' && (u.sharedVipKey === undefined || other.sharedVipKey !== u.sharedVipKey)) {
-    u.out.deny(u.rules.sharing, `VIP ${u.vip} is already used by Service ${other.namespace}/${other.name}${other.sharedVipKey ? ` with shared-vip-key "${other.sharedVipKey}"` : ''}; sharing needs the same lb.harbormaster.io/shared-vip-key on both`);
+    u.out.deny(
+      u.rules.sharing,
+      `VIP ${u.vip} is already used by Service ${other.namespace}/${other.name}${other.sharedVipKey ? ` with shared-vip-key "${other.sharedVipKey}"` : ''}; sharing needs the same lb.harbormaster.io/shared-vip-key on both`,
+    );
     return;
   }
   const clash = portClash(u.ports, other.ports);
-  if (clash) u.out.deny(u.rules.sharing, `port ${clash.port}/${clash.protocol} on VIP ${u.vip} is already served by ${other.kind} ${other.namespace}/${other.name}`);
+  if (clash)
+    u.out.deny(u.rules.sharing, `port ${clash.port}/${clash.protocol} on VIP ${u.vip} is already served by ${other.kind} ${other.namespace}/${other.name}`);
 }

@@ -18,7 +18,6 @@ export const HARBORMASTER_USERNAME = 'system:serviceaccount:harbormaster-system:
 /** Prefix of the usernames the API server gives ServiceAccounts. */
 export const SERVICE_ACCOUNT_USER_PREFIX = 'system:serviceaccount:';
 
-
 export const RULES = {
   platformAnnotations: 'tenancy.platform-annotations',
 } as const;

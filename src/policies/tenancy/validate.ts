@@ -32,7 +32,10 @@ function platformAnnotations(obj: KubeObject | null | undefined): Map<string, un
  * by key. A value that is not a string is always a change: the API server
  * would refuse it, and "equal" is not meaningful for it.
  */
-export function platformAnnotationChanges(before: KubeObject | null | undefined, after: KubeObject | null | undefined): Array<{ key: string; change: AnnotationChange }> {
+export function platformAnnotationChanges(
+  before: KubeObject | null | undefined,
+  after: KubeObject | null | undefined,
+): Array<{ key: string; change: AnnotationChange }> {
   const old = platformAnnotations(before);
   const now = platformAnnotations(after);
   const keys = [...new Set([...old.keys(), ...now.keys()])].sort();
@@ -56,8 +59,7 @@ function evaluate({ request, config }: PolicyInput, out: DecisionBuilder): void 
   for (const { key, change } of changes) {
     out.deny(
       RULES.platformAnnotations,
-      `metadata.annotations[${JSON.stringify(key)}] may be ${change} only by the platform ` +
-        `(user ${user} is not in platform.users/groups/serviceAccounts)`,
+      `metadata.annotations[${JSON.stringify(key)}] may be ${change} only by the platform ` + `(user ${user} is not in platform.users/groups/serviceAccounts)`,
     );
   }
 }
