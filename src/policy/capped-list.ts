@@ -11,10 +11,11 @@ export const MAX_MESSAGES_PER_RULE = 20;
 export class CappedList {
   readonly items: Array<{ rule: string; message: string }> = [];
   readonly #counts = new Map<string, number>();
-  push(rule: string, message: string): void {
+  /** `message` may be a function: it is then only built when the message is kept (3,000 findings, 20 messages). */
+  push(rule: string, message: string | (() => string)): void {
     const n = (this.#counts.get(rule) ?? 0) + 1;
     this.#counts.set(rule, n);
-    if (n <= MAX_MESSAGES_PER_RULE) this.items.push({ rule, message });
+    if (n <= MAX_MESSAGES_PER_RULE) this.items.push({ rule, message: typeof message === 'function' ? message() : message });
   }
   get length(): number {
     return this.items.length;

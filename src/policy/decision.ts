@@ -76,11 +76,12 @@ export class DecisionBuilder {
     this.#isExempt = applies ? (rule) => !applies(rule) || exempt(rule) : exempt;
   }
 
-  deny(rule: string, message: string): void {
+  /** A denial; pass a function to build the message only if it is among the ones kept. */
+  deny(rule: string, message: string | (() => string)): void {
     if (!this.#isExempt(rule)) this.#denials.push(rule, message);
   }
 
-  warn(rule: string, message: string): void {
+  warn(rule: string, message: string | (() => string)): void {
     if (!this.#isExempt(rule)) this.#warnings.push(rule, message);
   }
 

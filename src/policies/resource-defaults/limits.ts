@@ -89,10 +89,11 @@ function checkResource(r: string, q: { limit?: Quantity; request?: Quantity }, p
   const lo = p.min.get(r);
   const low = request ?? limit;
   if (lo && low && compareQuantity(low, lo.q) < 0)
-    out.deny(RULES.limits, `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
+    out.deny(RULES.limits, () => `${at(request ? 'requests' : 'limits', r)} is below the minimum ${lo.text} of ${p.label}`);
   const hi = p.max.get(r);
-  if (hi && limit && compareQuantity(limit, hi.q) > 0) out.deny(RULES.limits, `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
-  else if (hi && request && compareQuantity(request, hi.q) > 0) out.deny(RULES.limits, `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+  if (hi && limit && compareQuantity(limit, hi.q) > 0) out.deny(RULES.limits, () => `${at('limits', r)} exceeds the maximum ${hi.text} of ${p.label}`);
+  else if (hi && request && compareQuantity(request, hi.q) > 0)
+    out.deny(RULES.limits, () => `${at('requests', r)} exceeds the maximum ${hi.text} of ${p.label}`);
   const ratio = p.ratio.get(r);
   if (!ratio || !limit || !request) return;
   const actual = divideQuantity(limit, request);
