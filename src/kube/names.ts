@@ -28,3 +28,6 @@ export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 /** On an IngressClass: Ingresses that name no class get this one. */
 export const DEFAULT_INGRESS_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+
+/** A DNS-1123 label: what namespace and most object names must be. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -6,6 +6,7 @@
  * conflict reporter, so admission and reporting cannot disagree on who holds
  * what.
  */
+import { DNS_LABEL } from '../kube/names.js';
 import ipaddr from 'ipaddr.js';
 import type { IngressInfo, IngressPathInfo, ServiceInfo } from './view.js';
 
@@ -14,8 +15,6 @@ export const SHARE_WITH_ANNOTATION = 'harbormaster.io/share-with';
 export const LB_VIP_ANNOTATION = 'lb.harbormaster.io/vip';
 export const INGRESS_VIP_ANNOTATION = 'ingress.harbormaster.io/static-vip';
 export const USE_REGEX_ANNOTATION = 'nginx.ingress.kubernetes.io/use-regex';
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The namespaces a share-with value names; malformed entries name nobody (the policies deny them). */
 export function parseShareWith(value: string | undefined): string[] {

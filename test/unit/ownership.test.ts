@@ -342,6 +342,45 @@ const cases: Case[] = [
     obj: ing('bad', { annotations: { [SHARE]: 'team-b,,x' }, rules: [host('bad.example.com')] }),
     deny: [/\[ingress\.share-with\]/],
   },
+  // UPDATEs that add what a CREATE would have been refused
+  {
+    name: "an old Service that adds another namespace's VIP on UPDATE",
+    namespace: 'team-b',
+    operation: 'UPDATE',
+    obj: svc('old-svc', { created: T1, annotations: { [VIP]: '203.0.113.10', [KEY]: 'shop' }, ports: [{ port: 80, protocol: 'TCP' }] }),
+    oldObject: svc('old-svc', { created: T1, ports: [{ port: 80, protocol: 'TCP' }] }),
+    deny: [/\[loadbalancer\.vip-owner\] .*"203\.0\.113\.10" belongs to namespace team-a/],
+  },
+  {
+    name: "an Ingress that adds another namespace's static VIP on UPDATE",
+    namespace: 'team-b',
+    operation: 'UPDATE',
+    obj: ing('old-ing', { created: T1, annotations: { [STATIC]: '203.0.113.70' }, rules: [host('old-ing.example.org')] }),
+    oldObject: ing('old-ing', { created: T1, rules: [host('old-ing.example.org')] }),
+    deny: [/\[ingress\.vip-owner\] .*"203\.0\.113\.70" belongs to namespace team-a \(Ingress team-a\/gw/],
+  },
+  {
+    name: 'an Ingress that adds spec.defaultBackend on UPDATE',
+    namespace: 'team-b',
+    operation: 'UPDATE',
+    obj: ing('grow', { created: T1, defaultBackend: true, rules: [host('grow.example.org')] }),
+    oldObject: ing('grow', { created: T1, rules: [host('grow.example.org')] }),
+    deny: [/\[ingress\.catch-all\] spec\.defaultBackend claims the catch-all/],
+  },
+  {
+    name: 'the holder of a VIP keeps it on UPDATE',
+    namespace: 'team-a',
+    operation: 'UPDATE',
+    obj: svc('web', { created: T1, annotations: { [VIP]: '203.0.113.10', [KEY]: 'shop', 'lb.harbormaster.io/algorithm': 'round-robin' } }),
+    oldObject: svc('web', { created: T1, annotations: { [VIP]: '203.0.113.10', [KEY]: 'shop' } }),
+    deny: [],
+  },
+  {
+    name: 'share-with names namespaces, not ns/name references',
+    namespace: 'team-a',
+    obj: ing('ref', { annotations: { [SHARE]: 'team-b/shop' }, rules: [host('ref.example.org')] }),
+    deny: [/\[ingress\.share-with\]/],
+  },
   // catch-alls
   {
     name: 'an Ingress with only spec.defaultBackend',

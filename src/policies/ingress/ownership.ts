@@ -7,12 +7,12 @@
  * `harbormaster.io/share-with`; on a shared host, paths of different
  * namespaces may not overlap. Every look-up goes through the ownership index.
  */
-import { ageKey, ingressClaims, parentDomain, SHARE_WITH_ANNOTATION, wildcardParent, type IngressClaims } from '../../policy/claims.js';
+import { ageKey, ingressClaims, parentDomain, wildcardParent, type IngressClaims } from '../../policy/claims.js';
 import type { Holder, HostHolder, IngressPathInfo } from '../../policy/view.js';
 import { slimIngress } from '../../policy/slim.js';
 import type { DecisionBuilder } from '../../policy/decision.js';
 import type { PolicyInput } from '../../policy/types.js';
-import { consentHint, ownershipFor, shareWithProblem, since, type Claimant } from '../shared/ownership.js';
+import { checkShareWith, consentHint, ownershipFor, since, type Claimant } from '../shared/ownership.js';
 import { FORBIDDEN_CHARS, shown } from '../shared/values.js';
 import { checkVipPool, checkVipUse } from '../shared/vip.js';
 import { HM_PREFIX, RULES } from './names.js';
@@ -189,9 +189,7 @@ export function checkIngressOwnership(input: PolicyInput, spec: Record<string, u
     fresh: { kind: 'Ingress', namespace, name },
     holding: { kind: 'Ingress', namespace, name, ...(typeof created === 'string' ? { created } : {}) },
   };
-  const shareWith = request.object?.metadata?.annotations?.[SHARE_WITH_ANNOTATION];
-  const problem = shareWith === undefined ? undefined : shareWithProblem(shareWith);
-  if (problem) out.deny(RULES.shareWith, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(shareWith))} ${problem}`);
+  checkShareWith(request.object?.metadata?.annotations, RULES.shareWith, out);
   for (const [host, paths] of c.claims.hosts) if (!invalidHosts.has(host)) checkHost(c, host, paths);
   checkCatchAll(c, spec);
   checkStaticVip(c);

@@ -83,6 +83,7 @@ export function regexLiteralPrefix(path: string): string {
 /** `field` is built only when a message needs it: 20,000 paths should not cost 20,000 strings. */
 function checkOne(fieldOf: () => string, raw: Record<string, unknown>, ctx: { regex: boolean; highAllowed: boolean }, out: DecisionBuilder): void {
   const pathType = typeof raw.pathType === 'string' ? raw.pathType : undefined;
+  if (pathType === undefined) out.deny(RULES.pathType, () => `${fieldOf()}.pathType is required: Exact, Prefix or ImplementationSpecific`);
   if (pathType === 'ImplementationSpecific' && !ctx.highAllowed) {
     out.deny(
       RULES.pathType,

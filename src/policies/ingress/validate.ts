@@ -43,7 +43,7 @@ function checkClass({ request, config }: PolicyInput, spec: Rec, out: DecisionBu
   }
 }
 
-/** Host syntax and pathType per rule; returns the hosts served and those that failed the syntax check. */
+/** Host syntax per rule (paths and their pathType are checked in paths.ts); returns the hosts served and those that failed the syntax check. */
 function checkRules(spec: Rec, out: DecisionBuilder): { hosts: Set<string>; invalid: Set<string> } {
   const hosts = new Set<string>();
   const invalid = new Set<string>();
@@ -59,11 +59,6 @@ function checkRules(spec: Rec, out: DecisionBuilder): { hosts: Set<string>; inva
         return;
       }
     }
-    arr(rec(rule.http)?.paths).forEach((p, j) => {
-      const path = rec(p) ?? {};
-      if (typeof path.pathType !== 'string')
-        out.deny(RULES.pathType, `spec.rules[${i}].http.paths[${j}].pathType is required: Exact, Prefix or ImplementationSpecific`);
-    });
   });
   return { hosts, invalid };
 }

@@ -5,12 +5,12 @@
  * the Service in the way.
  */
 import type { DecisionBuilder } from '../../policy/decision.js';
-import type { Policy, PolicyInput } from '../../policy/types.js';
-import { serviceVips, SHARE_WITH_ANNOTATION, vipKey } from '../../policy/claims.js';
+import type { Policy, PolicyInput, RuleInfo } from '../../policy/types.js';
+import { serviceVips, vipKey } from '../../policy/claims.js';
 import { slimService } from '../../policy/slim.js';
 import { rec } from '../../kube/narrow.js';
 import { parseCanonicalCIDR } from '../shared/ip.js';
-import { shareWithProblem, type Claimant } from '../shared/ownership.js';
+import { checkShareWith, type Claimant } from '../shared/ownership.js';
 import { checkVipPool, checkVipUse } from '../shared/vip.js';
 import { shown } from '../shared/values.js';
 import { checkLbAnnotations } from './annotations.js';
@@ -45,12 +45,6 @@ function checkExternalIPs(spec: Record<string, unknown>, ns: string, config: Pol
   }
 }
 
-function checkShareWith(annotations: Record<string, string>, out: DecisionBuilder): void {
-  const shareWith = annotations[SHARE_WITH_ANNOTATION];
-  const problem = shareWith === undefined ? undefined : shareWithProblem(shareWith);
-  if (problem) out.deny(RULES.shareWith, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(shareWith))} ${problem}`);
-}
-
 /** Protocols the load balancer supports, and source ranges as canonical CIDRs. */
 function checkPortsAndRanges(spec: Record<string, unknown>, ports: Port[], out: DecisionBuilder): void {
   ports.forEach((p, i) => {
@@ -73,7 +67,7 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   // Annotations of a Service that is (or became) another type have no effect; they are checked again if it turns back.
   if (spec.type !== 'LoadBalancer') return;
   const annotations = svc?.metadata?.annotations ?? {};
-  checkShareWith(annotations, out);
+  checkShareWith(annotations, RULES.shareWith, out);
   const lb = checkLbAnnotations(annotations, spec, out);
   const ports = portsOf(spec);
   checkPortsAndRanges(spec, ports, out);
@@ -98,77 +92,32 @@ function evaluate(input: PolicyInput, out: DecisionBuilder): void {
   });
 }
 
+/** Every rule of this policy denies, on Services, at CREATE and UPDATE. */
+const serviceRule = (id: string, description: string): RuleInfo => ({ id, description, action: 'deny', kinds: ['Service'], operations: ['CREATE', 'UPDATE'] });
+
 export const loadBalancerValidate: Policy = {
   name: 'loadbalancer',
   type: 'validate',
   description: 'Validates Services of type LoadBalancer for the hardware load balancer, and externalIPs.',
   rules: [
-    {
-      id: RULES.knownKeys,
-      description: `Only the documented ${LB_PREFIX} keys; an unknown key is denied with the closest valid key suggested.`,
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.values,
-      description:
-        'Each lb annotation value is type-checked (algorithm, dsr with externalTrafficPolicy Local, health-check interval/timeout/path, idle-timeout, shared-vip-key).',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.vip,
-      description: 'The VIP (annotation or spec.loadBalancerIP) is a canonical IPv4/IPv6 address inside a VIP pool the namespace may use.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.vipOwner,
-      description:
-        'A VIP belongs to the namespace of its oldest holder (Service annotation, spec.loadBalancerIP, status.loadBalancer.ingress, Ingress static-vip); another namespace may use it only if the owning object names it in harbormaster.io/share-with.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.sharedVip,
-      description:
-        'Services on one VIP need the same shared-vip-key (not consent by itself) and no overlapping port/protocol; an Ingress on the VIP holds 80 and 443.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.shareWith,
-      description: 'harbormaster.io/share-with is a comma-separated list of namespace names.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.sourceRanges,
-      description: 'spec.loadBalancerSourceRanges are canonical CIDRs.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.protocols,
-      description: 'Ports of a LoadBalancer Service are TCP or UDP.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
-    {
-      id: RULES.externalIPs,
-      description: 'spec.externalIPs only in namespaces the policy file allows.',
-      action: 'deny',
-      kinds: ['Service'],
-      operations: ['CREATE', 'UPDATE'],
-    },
+    serviceRule(RULES.knownKeys, `Only the documented ${LB_PREFIX} keys; an unknown key is denied with the closest valid key suggested.`),
+    serviceRule(
+      RULES.values,
+      'Each lb annotation value is type-checked (algorithm, dsr with externalTrafficPolicy Local, health-check interval/timeout/path, idle-timeout, shared-vip-key).',
+    ),
+    serviceRule(RULES.vip, 'The VIP (annotation or spec.loadBalancerIP) is a canonical IPv4/IPv6 address inside a VIP pool the namespace may use.'),
+    serviceRule(
+      RULES.vipOwner,
+      'A VIP belongs to the namespace of its oldest holder (Service annotation, spec.loadBalancerIP, status.loadBalancer.ingress, Ingress static-vip); another namespace may use it only if the owning object names it in harbormaster.io/share-with.',
+    ),
+    serviceRule(
+      RULES.sharedVip,
+      'Services on one VIP need the same shared-vip-key (not consent by itself) and no overlapping port/protocol; an Ingress on the VIP holds 80 and 443.',
+    ),
+    serviceRule(RULES.shareWith, 'harbormaster.io/share-with is a comma-separated list of namespace names.'),
+    serviceRule(RULES.sourceRanges, 'spec.loadBalancerSourceRanges are canonical CIDRs.'),
+    serviceRule(RULES.protocols, 'Ports of a LoadBalancer Service are TCP or UDP.'),
+    serviceRule(RULES.externalIPs, 'spec.externalIPs only in namespaces the policy file allows.'),
   ],
   webhook: {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['services'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' }],

@@ -4,7 +4,9 @@
  * oldest holder's namespace owns; another namespace may hold it only when the
  * owning object names it in `harbormaster.io/share-with`.
  */
-import { ageKey } from '../../policy/claims.js';
+import { ageKey, SHARE_WITH_ANNOTATION } from '../../policy/claims.js';
+import type { DecisionBuilder } from '../../policy/decision.js';
+import { DNS_LABEL, shown } from './values.js';
 import type { Holder } from '../../policy/view.js';
 
 /** The object asking to hold something, and since when it has held it. */
@@ -58,13 +60,18 @@ export function consentHint(owner: Holder, namespace: string): string {
   return `another namespace may use it only with the owner's consent: harbormaster.io/share-with: "${namespace}" on ${owner.kind} ${owner.namespace}/${owner.name}`;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** What is wrong with a share-with value, or undefined: namespace names, comma-separated, nothing else. */
-export function shareWithProblem(value: unknown): string | undefined {
+function shareWithProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
   const parts = value.split(',').map((s) => s.trim());
   if (parts.length > 100) return 'may name at most 100 namespaces';
   const bad = parts.find((p) => !DNS_LABEL.test(p));
   return bad === undefined ? undefined : 'must be a comma-separated list of namespace names (no wildcards)';
+}
+
+/** Denies a malformed `harbormaster.io/share-with` on the object under review (Service or Ingress alike). */
+export function checkShareWith(annotations: Readonly<Record<string, string>> | undefined, rule: string, out: DecisionBuilder): void {
+  const value = annotations?.[SHARE_WITH_ANNOTATION];
+  const problem = value === undefined ? undefined : shareWithProblem(value);
+  if (problem) out.deny(rule, `metadata.annotations["${SHARE_WITH_ANNOTATION}"] ${shown(String(value))} ${problem}`);
 }

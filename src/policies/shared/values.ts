@@ -12,7 +12,7 @@ export function intInRange(v: string, min: number, max: number): boolean {
   return /^(0|[1-9][0-9]{0,9})$/.test(v) && Number(v) >= min && Number(v) <= max;
 }
 
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL } from '../../kube/names.js';
 
 /** Shows a tenant value in a message: quoted, truncated, with control characters escaped. */
 export function shown(v: string): string {
