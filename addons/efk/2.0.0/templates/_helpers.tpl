@@ -1,0 +1,4 @@
+{{- define "efk.labels" -}}
+app.kubernetes.io/part-of: efk
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
