@@ -1,6 +1,6 @@
 /**
  * Locates (building on first use) the pinned kube-apiserver, kube-controller-
- * manager, kubectl, etcd and helm. The build script caches them under
+ * manager, kube-scheduler, kubectl, etcd, helm, kwok and promtool. The build script caches them under
  * ~/.cache/harbormaster/<pin>/bin; its progress goes to our stderr.
  */
 import { spawn } from 'node:child_process';
@@ -12,8 +12,12 @@ export interface Binaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  kubeScheduler: string;
   kubectl: string;
   helm: string;
+  /** Simulated nodes: kwok makes Node and Pod status move as a kubelet would. */
+  kwok: string;
+  promtool: string;
 }
 
 export async function ensureBinaries(): Promise<Binaries> {
@@ -35,7 +39,10 @@ export async function ensureBinaries(): Promise<Binaries> {
     etcd: join(dir, 'etcd'),
     kubeApiserver: join(dir, 'kube-apiserver'),
     kubeControllerManager: join(dir, 'kube-controller-manager'),
+    kubeScheduler: join(dir, 'kube-scheduler'),
     kubectl: join(dir, 'kubectl'),
     helm: join(dir, 'helm'),
+    kwok: join(dir, 'kwok'),
+    promtool: join(dir, 'promtool'),
   };
 }
