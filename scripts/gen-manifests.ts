@@ -3,7 +3,7 @@
 //   npm run gen:manifests -- --check  exit 1 if it is out of date
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_SYSTEM_NAMESPACES } from '../src/config/load.js';
+import { DEFAULT_SYSTEM_NAMESPACES, withPlatformNamespaces } from '../src/config/load.js';
 import { renderWebhookYaml } from '../src/manifests/render.js';
 import { webhookConfigurations } from '../src/manifests/webhooks.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
@@ -14,7 +14,7 @@ export function shippedWebhookYaml(): string {
   const objects = webhookConfigurations({
     policies,
     target: { kind: 'service', name: 'harbormaster', namespace: 'harbormaster-system', port: 443 },
-    systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
+    systemNamespaces: withPlatformNamespaces(DEFAULT_SYSTEM_NAMESPACES),
   });
   return renderWebhookYaml(
     objects,

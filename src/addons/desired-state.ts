@@ -4,11 +4,12 @@
  * before anything is rendered, so a typo never touches the cluster.
  */
 import { parseAddonAnnotations, type AddonSetting } from '../catalog/annotations.js';
-import type { Addon } from '../catalog/catalog.js';
+import { addonVersion, type Addon } from '../catalog/catalog.js';
 
 export type Intent =
   | { action: 'fail'; message: string }
-  | { action: 'install'; setting: AddonSetting }
+  /** `bundle` is the version to install: the pinned one, else the catalog's current one. */
+  | { action: 'install'; setting: AddonSetting; bundle: Addon }
   | { action: 'remove'; setting: AddonSetting | undefined }
   | { action: 'nothing' };
 
@@ -29,7 +30,7 @@ export function desiredState(input: DesiredStateInput): Intent {
   if (setting?.enabled) {
     const missing = addon.dependencies.filter((d) => !settings.some((s) => s.name === d && s.enabled));
     if (missing.length > 0) return { action: 'fail', message: `needs addon ${missing.join(', ')} enabled first` };
-    return { action: 'install', setting };
+    return { action: 'install', setting, bundle: addonVersion(addon, setting.version) ?? addon };
   }
   if (setting || input.present) return { action: 'remove', setting };
   return { action: 'nothing' };

@@ -4,7 +4,8 @@
  * and config next, RBAC, storage, Services, then the workloads that use them.
  * Deletion runs the same list backwards. Secrets are deliberately absent:
  * bundles reference Secrets by name and never carry one, so the manager needs
- * no read access to Secrets.
+ * no read access to Secrets (the random ones a bundle declares are created
+ * once by generated-secrets.ts, with `create` only).
  */
 export interface KindInfo {
   kind: string;
@@ -25,6 +26,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'rolebindings', namespaced: true, order: 4 },
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespaced: true, order: 5 },
   { kind: 'Service', apiVersion: 'v1', resource: 'services', namespaced: true, order: 6 },
+  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', resource: 'networkpolicies', namespaced: true, order: 6 },
   { kind: 'Deployment', apiVersion: 'apps/v1', resource: 'deployments', namespaced: true, order: 7 },
   { kind: 'StatefulSet', apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true, order: 7 },
   { kind: 'DaemonSet', apiVersion: 'apps/v1', resource: 'daemonsets', namespaced: true, order: 7 },

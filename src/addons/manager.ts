@@ -23,6 +23,7 @@ import { applyDesired } from './apply.js';
 import type { Addon } from '../catalog/catalog.js';
 import { CLUSTER_API, clusterEvent, clusterInCharge, type ClusterObject } from './cluster.js';
 import { desiredState } from './desired-state.js';
+import { GeneratedSecrets } from './generated-secrets.js';
 import { HealLimiter } from './heal-limit.js';
 import { ManagedObjects } from './objects.js';
 import { pruneLeftovers, removeAddon } from './prune.js';
@@ -53,6 +54,9 @@ export class AddonManager {
   readonly #status: StatusWriter;
   readonly #heals: HealLimiter;
   readonly #conflictRetries = new Map<string, number>();
+  readonly #secrets: GeneratedSecrets;
+  /** Per addon, what the API server refused last: manifests hash and the refused object's resourceVersion. */
+  readonly #refused = new Map<string, { hash: string; key: string; version: string; message: string }>();
   readonly #timers = new Set<TimerHandle>();
 
   constructor(options: AddonManagerOptions) {
@@ -67,6 +71,7 @@ export class AddonManager {
       onError: (name, err) => logger.warn({ addon: name, err: apiErrorMessage(err) }, 'addon reconcile failed; will retry'),
     });
     this.#status = new StatusWriter({ kubeconfig, logger, now: this.#now, ...(options.onWrite ? { onWrite: options.onWrite } : {}) });
+    this.#secrets = new GeneratedSecrets(kubeconfig);
     this.#heals = new HealLimiter({ perMinute: options.healsPerMinute ?? 5, now: () => this.#now().getTime() });
   }
 
@@ -107,15 +112,15 @@ export class AddonManager {
       catalog: this.#o.catalog,
       present: this.#objects.owned(name).length > 0 || prev !== undefined,
     });
-    const write = (observed: Omit<ObservedStatus, 'name' | 'version'>): Promise<void> =>
-      this.#status.write(cluster, prev, { name, version: addon.version, ...observed });
+    const version = intent.action === 'install' ? intent.bundle.version : (prev?.version ?? addon.version);
+    const write = (observed: Omit<ObservedStatus, 'name' | 'version'>): Promise<void> => this.#status.write(cluster, prev, { name, version, ...observed });
     const keptHash = prev?.manifestHash ?? '';
     const nothingApplied = { objects: { applied: 0, total: 0 }, workloads: { ready: 0, total: addon.ready.length }, manifestHash: keptHash };
     switch (intent.action) {
       case 'fail':
         return write({ phase: 'Failed', message: intent.message, ...nothingApplied });
       case 'install':
-        return this.#install(cluster, addon, intent.setting, prev, write);
+        return this.#install(cluster, intent.bundle, intent.setting, prev, write);
       case 'remove': {
         const removed = await removeAddon(this.#pruneOptions(addon), intent.setting);
         return write({ ...removed, objects: { applied: 0, total: 0 }, workloads: { ready: 0, total: 0 }, manifestHash: keptHash });
@@ -125,35 +130,71 @@ export class AddonManager {
     }
   }
 
+  /** Renders and applies `bundle` (the version to install), prunes what left it, and reports. */
   async #install(
     cluster: ClusterObject,
-    addon: Addon,
+    bundle: Addon,
     setting: AddonSetting,
     prev: AddonStatus | undefined,
     write: (observed: Omit<ObservedStatus, 'name' | 'version'>) => Promise<void>,
   ): Promise<void> {
-    const rendered = await renderDesired(this.#o.renderer, addon, setting.values);
+    const readyTotal = bundle.ready.length;
+    const rendered = await renderDesired(this.#o.renderer, bundle, setting.values);
     if (!rendered.ok) {
-      return write({ phase: 'Failed', message: rendered.message, objects: { applied: 0, total: 0 }, workloads: { ready: 0, total: addon.ready.length }, manifestHash: prev?.manifestHash ?? '' });
+      return write({ phase: 'Failed', message: rendered.message, objects: { applied: 0, total: 0 }, workloads: { ready: 0, total: readyTotal }, manifestHash: prev?.manifestHash ?? '' });
     }
     const desired: KubeObject[] = rendered.objects;
+    const total = desired.length;
+    const refusal = this.#refusalStands(bundle.name, rendered.manifestHash);
+    if (refusal) {
+      // The same manifests against the same object: the API server would refuse again. Wait for a change.
+      return write({ phase: 'Failed', message: refusal, objects: prev?.objects ?? { applied: 0, total }, workloads: prev?.workloads ?? { ready: 0, total: readyTotal }, manifestHash: prev?.manifestHash ?? '' });
+    }
+    const secretsReady = await this.#secrets.ensure(bundle, () => this.#o.onWrite?.('apply', 'Secret'));
     const outcome = await applyDesired({
       kubeconfig: this.#o.kubeconfig,
       logger: this.#o.logger,
       objects: this.#objects,
-      addon,
+      addon: bundle,
       desired,
       prev,
-      rateLimited: (key) => this.#rateLimited(key, addon.name),
+      rateLimited: (key) => this.#rateLimited(key, bundle.name),
       onApplied: (kind) => this.#o.onWrite?.('apply', kind),
       onHealed: (message) => clusterEvent(this.#eventOptions(), cluster, { type: 'Normal', reason: 'AddonDriftHealed', message }),
     });
-    await pruneLeftovers(this.#pruneOptions(addon), desired);
-    const ready = countReady(addon.ready, (w) => this.#objects.get(w.kind, w.name, addon.namespace));
-    if (outcome.foreign.length > 0) this.#retryForeign(addon.name);
-    else this.#conflictRetries.delete(addon.name);
-    const { phase, message } = installedStatus(prev, { ...outcome, total: desired.length, ready, readyTotal: addon.ready.length });
-    await write({ phase, message, objects: { applied: outcome.applied, total: desired.length }, workloads: { ready, total: addon.ready.length }, manifestHash: rendered.manifestHash });
+    if (!secretsReady) await this.#secrets.ensure(bundle, () => this.#o.onWrite?.('apply', 'Secret')); // its namespace exists now
+    if (outcome.refused) this.#rememberRefusal(bundle.name, rendered.manifestHash, outcome.refused);
+    else {
+      this.#refused.delete(bundle.name);
+      await pruneLeftovers(this.#pruneOptions(bundle), desired);
+    }
+    const ready = countReady(bundle.ready, (w) => this.#objects.get(w.kind, w.name, bundle.namespace));
+    if (outcome.foreign.length > 0) this.#retryForeign(bundle.name);
+    else this.#conflictRetries.delete(bundle.name);
+    const { phase, message } = installedStatus(prev, { ...outcome, total, ready, readyTotal });
+    const manifestHash = outcome.refused ? (prev?.manifestHash ?? '') : rendered.manifestHash;
+    await write({ phase, message, objects: { applied: outcome.applied, total }, workloads: { ready, total: readyTotal }, manifestHash });
+  }
+
+  #liveVersion(key: string): string {
+    const [kind = '', namespace = '', name = ''] = key.split('/');
+    const version = this.#objects.get(kind, name, namespace || undefined)?.metadata?.resourceVersion;
+    return typeof version === 'string' ? version : 'absent';
+  }
+
+  #rememberRefusal(addon: string, hash: string, refused: { key: string; message: string }): void {
+    const message = installedStatus(undefined, { applied: 0, total: 0, ready: 0, readyTotal: 0, fighting: undefined, foreign: [], refused }).message;
+    this.#refused.set(addon, { hash, key: refused.key, version: this.#liveVersion(refused.key), message });
+    this.#o.logger.warn({ addon, object: refused.key, err: refused.message }, 'the API server refused an addon object; stopped until the manifests or that object change');
+  }
+
+  /** The message of a refusal that still stands: same manifests, refused object unchanged since. */
+  #refusalStands(addon: string, hash: string): string | undefined {
+    const r = this.#refused.get(addon);
+    if (!r) return undefined;
+    if (r.hash === hash && r.version === this.#liveVersion(r.key)) return r.message;
+    this.#refused.delete(addon);
+    return undefined;
   }
 
   /** Deleting a foreign object raises no event we watch: look again later, less and less often. */

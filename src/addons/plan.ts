@@ -23,10 +23,25 @@ export function isOwnedBy(o: KubeObject, addon: string): boolean {
 
 export class BundleError extends Error {}
 
+/**
+ * The addon namespace enforces the bundle's declared Pod Security level (and
+ * warns and audits at it), so a cluster whose default is stricter still
+ * admits the agents that need host access, and nothing in the namespace can
+ * ask for more than the bundle declared.
+ */
+export function podSecurityLabels(addon: Addon): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const mode of ['enforce', 'warn', 'audit']) {
+    out[`pod-security.kubernetes.io/${mode}`] = addon.podSecurity;
+    out[`pod-security.kubernetes.io/${mode}-version`] = 'latest';
+  }
+  return out;
+}
+
 /** The rendered chart as we apply it: Namespace first, our labels on everything, namespaces set, sorted. */
 export function desiredObjects(addon: Addon, rendered: readonly KubeObject[]): KubeObject[] {
   const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ADDON_LABEL]: addon.name };
-  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace } };
+  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: addon.namespace, labels: podSecurityLabels(addon) } };
   const out = [ns, ...rendered].map((o) => {
     const info = kindInfo(o.kind);
     if (!info) throw new BundleError(`addon ${addon.name}: kind ${String(o.kind)} is not supported by the manager`);

@@ -20,22 +20,42 @@ export interface AddonStatus {
 type Rec = Record<string, unknown>;
 const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
 
-/** Ready as its controller reports it: the current generation observed and every wanted replica ready. */
+/**
+ * Ready as its controller reports it, once the rollout has finished: the
+ * controller saw the current generation, every wanted replica runs the
+ * current template and is ready, and none of the old ones is left. Ready
+ * replicas alone are not enough: mid-rollout they include old Pods.
+ */
 export function workloadReady(obj: KubeObject | undefined): boolean {
   if (!obj) return false;
   const spec = (obj.spec ?? {}) as Rec;
   const status = (obj.status ?? {}) as Rec;
-  const generation = num((obj.metadata)?.generation, 0);
+  const generation = num(obj.metadata?.generation, 0);
   if (num(status.observedGeneration, -1) < generation) return false;
+  const wanted = num(spec.replicas, 1);
   switch (obj.kind) {
     case 'Deployment':
+      // status.replicas counts old ReplicaSets' Pods too: equal to updatedReplicas once they are gone.
+      return num(status.updatedReplicas) >= wanted && num(status.readyReplicas) >= wanted && num(status.availableReplicas) >= wanted && num(status.replicas) <= wanted;
     case 'StatefulSet':
-      return num(status.readyReplicas) >= num(spec.replicas, 1) && (obj.kind !== 'Deployment' || num(status.updatedReplicas) >= num(spec.replicas, 1));
-    case 'DaemonSet':
-      return num(status.numberReady) >= num(status.desiredNumberScheduled) && num(status.updatedNumberScheduled) >= num(status.desiredNumberScheduled);
+      return (
+        num(status.updatedReplicas) >= wanted &&
+        num(status.readyReplicas) >= wanted &&
+        num(status.replicas) <= wanted &&
+        // OnDelete never rolls by itself; RollingUpdate has finished when both revisions agree.
+        (onDelete(spec) || status.currentRevision === status.updateRevision)
+      );
+    case 'DaemonSet': {
+      const desired = num(status.desiredNumberScheduled);
+      return num(status.updatedNumberScheduled) >= desired && num(status.numberReady) >= desired && num(status.numberAvailable) >= desired;
+    }
     default:
       return false;
   }
+}
+
+function onDelete(spec: Rec): boolean {
+  return (spec.updateStrategy as Rec | undefined)?.type === 'OnDelete';
 }
 
 export function countReady(ready: readonly ReadyWorkload[], lookup: (w: ReadyWorkload) => KubeObject | undefined): number {
@@ -77,10 +97,14 @@ export interface InstallResult {
   readyTotal: number;
   fighting: string | undefined;
   foreign: readonly string[];
+  refused: { key: string; message: string } | undefined;
 }
 
-/** Phase and message after an install pass: foreign objects fail it, a fight degrades it. */
+/** Phase and message after an install pass: a refusal or foreign objects fail it, a fight degrades it. */
 export function installedStatus(prev: AddonStatus | undefined, r: InstallResult): { phase: Phase; message: string } {
+  if (r.refused) {
+    return { phase: 'Failed', message: `the API server refused ${r.refused.key}: ${r.refused.message}; nothing after it was applied and nothing was pruned; change the values or version to retry` };
+  }
   if (r.foreign.length > 0) {
     const one = r.foreign.length === 1;
     return { phase: 'Failed', message: `${r.foreign.join(', ')} already exist${one ? 's' : ''} without Harbormaster's labels; rename or remove ${one ? 'it' : 'them'}` };

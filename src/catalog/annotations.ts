@@ -4,8 +4,9 @@
  *   addons.harbormaster.io/<addon>: "enabled" | "disabled"
  *   addons.harbormaster.io/<addon>.values: YAML or JSON, checked against the addon's schema
  *   addons.harbormaster.io/<addon>.purge: "true" | "false"
+ *   addons.harbormaster.io/<addon>.version: a bundle version the catalog keeps (holds the addon back)
  */
-import type { Addon } from './catalog.js';
+import { addonVersion, type Addon } from './catalog.js';
 import { parseValuesText } from './values-text.js';
 
 export const ADDON_PREFIX = 'addons.harbormaster.io/';
@@ -16,10 +17,12 @@ export interface AddonSetting {
   enabled: boolean;
   values: Record<string, unknown>;
   purge: boolean;
+  /** The bundle version pinned with `.version`; undefined follows the catalog's current one. */
+  version: string | undefined;
 }
 
 export interface AddonProblem {
-  rule: 'addons.known-addon' | 'addons.state' | 'addons.values' | 'addons.no-credentials';
+  rule: 'addons.known-addon' | 'addons.state' | 'addons.values' | 'addons.no-credentials' | 'addons.version';
   addon: string;
   message: string;
 }
@@ -49,12 +52,13 @@ interface Grouped {
   states: Map<string, string>;
   rawValues: Map<string, string>;
   purge: Map<string, string>;
+  version: Map<string, string>;
 }
 
 /** Sorts the `addons.harbormaster.io/` annotations by addon and field; unknown addons and fields are problems. */
 function group(annotations: Readonly<Record<string, string>>, catalog: readonly Addon[], problems: AddonProblem[]): Grouped {
   const names = new Set(catalog.map((a) => a.name));
-  const g: Grouped = { states: new Map(), rawValues: new Map(), purge: new Map() };
+  const g: Grouped = { states: new Map(), rawValues: new Map(), purge: new Map(), version: new Map() };
   for (const [k, v] of Object.entries(annotations)) {
     if (!k.startsWith(ADDON_PREFIX)) continue;
     const rest = k.slice(ADDON_PREFIX.length);
@@ -70,11 +74,12 @@ function group(annotations: Readonly<Record<string, string>>, catalog: readonly 
     } else if (field === '') g.states.set(name, v);
     else if (field === 'values') g.rawValues.set(name, v);
     else if (field === 'purge') g.purge.set(name, v);
+    else if (field === 'version') g.version.set(name, v);
     else
       problems.push({
         rule: 'addons.state',
         addon: name,
-        message: `metadata.annotations["${k}"]: unknown field "${field}" (use ${ADDON_PREFIX}${name}, .values or .purge)`,
+        message: `metadata.annotations["${k}"]: unknown field "${field}" (use ${ADDON_PREFIX}${name}, .values, .version or .purge)`,
       });
   }
   return g;
@@ -120,9 +125,21 @@ export function parseAddonAnnotations(
     if (p !== undefined && p !== 'true' && p !== 'false') {
       problems.push({ rule: 'addons.state', addon: addon.name, message: `metadata.annotations["${key}.purge"] must be "true" or "false"` });
     }
-    const values = checkValues(addon, g.rawValues.get(addon.name), problems);
+    const pinned = g.version.get(addon.name);
+    const bundle = addonVersion(addon, pinned);
+    if (!bundle) {
+      const kept = [addon, ...addon.older].map((a) => a.version).join(', ');
+      problems.push({
+        rule: 'addons.version',
+        addon: addon.name,
+        message: `metadata.annotations["${key}.version"]: the catalog has no version "${pinned}" of ${addon.name} (it keeps ${kept})`,
+      });
+      continue;
+    }
+    // Values are checked against the schema of the version that will render them.
+    const values = checkValues(bundle, g.rawValues.get(addon.name), problems);
     if (values === undefined) continue;
-    if (state !== undefined) settings.push({ name: addon.name, enabled: state === 'enabled', values, purge: p === 'true' });
+    if (state !== undefined) settings.push({ name: addon.name, enabled: state === 'enabled', values, purge: p === 'true', version: pinned });
   }
   return { settings, problems };
 }

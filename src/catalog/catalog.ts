@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
+import { ADDONS_DIR } from '../paths.js';
 import { addonMetaSchema, type AddonMeta, type ApiCalls, type GeneratedSecret, type ImagePin, type PodSecurityLevel } from './addon-meta.js';
 
 export interface ReadyWorkload {
@@ -156,4 +157,26 @@ export function loadCatalog(dir: string): Addon[] {
     .filter((e) => statSync(join(dir, e)).isDirectory())
     .sort()
     .map((name) => loadVersions(join(dir, name), name, ajv));
+}
+
+let shippedNamespaces: string[] | undefined;
+
+/**
+ * The namespaces the shipped bundles install into. They are platform
+ * namespaces: excluded from tenant rules like the system namespaces (no
+ * tenant quota on the agents, no tenant PVC cap on the data stores). Tenants
+ * hold namespace-scoped roles only, so they cannot create one of these.
+ */
+export function addonNamespaces(dir: string = ADDONS_DIR): string[] {
+  if (dir === ADDONS_DIR && shippedNamespaces) return shippedNamespaces;
+  const out = new Set<string>();
+  for (const name of readdirSync(dir).filter((e) => statSync(join(dir, e)).isDirectory())) {
+    for (const v of readdirSync(join(dir, name)).filter((e) => statSync(join(dir, name, e)).isDirectory())) {
+      const meta = parse(readFileSync(join(dir, name, v, 'addon.yaml'), 'utf8')) as { namespace?: unknown };
+      if (typeof meta.namespace === 'string') out.add(meta.namespace);
+    }
+  }
+  const list = [...out].sort();
+  if (dir === ADDONS_DIR) shippedNamespaces = list;
+  return list;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { ADDON_PREFIX } from '../catalog/annotations.js';
-import type { Addon } from '../catalog/catalog.js';
+import { compareVersions, type Addon } from '../catalog/catalog.js';
 import { CLUSTER_API } from '../kube/names.js';
 import type { AddonStatus } from '../addons/status.js';
 import { rawRequest } from '../cluster/raw.js';
@@ -41,23 +41,29 @@ async function getCluster(kc: KubeConfig, name: string | undefined): Promise<Clu
   return oldest;
 }
 
-function line(a: Addon, state: string, s: AddonStatus | undefined): string {
+/** The version a cluster runs (or will): its status, else its pin, else the catalog's current one; with a note when a newer one is kept. */
+export function versionColumn(a: Addon, pinned: string | undefined, s: AddonStatus | undefined): string {
+  const running = s && s.phase !== 'Disabled' ? s.version : (pinned ?? a.version);
+  const notes: string[] = [];
+  if (pinned) notes.push('pinned');
+  if (compareVersions(running, a.version) < 0) notes.push(`${a.version} available`);
+  return notes.length > 0 ? `${running} (${notes.join(', ')})` : running;
+}
+
+function line(a: Addon, state: string, version: string, s: AddonStatus | undefined): string {
   const progress = s
     ? `${s.phase.padEnd(10)} objects ${s.objects.applied}/${s.objects.total}  workloads ${s.workloads.ready}/${s.workloads.total}  ${s.message}`
     : '';
-  return `${a.name.padEnd(11)} ${a.version.padEnd(7)} ${state.padEnd(9)} ${progress}`;
+  return `${a.name.padEnd(11)} ${version.padEnd(24)} ${state.padEnd(9)} ${progress}`;
 }
 
 function table(catalog: readonly Addon[], cluster: ClusterObject): string {
   const ann = cluster.metadata.annotations ?? {};
-  const rows = catalog.map((a) =>
-    line(
-      a,
-      ann[`${ADDON_PREFIX}${a.name}`] ?? 'disabled',
-      cluster.status?.addons?.find((s) => s.name === a.name),
-    ),
-  );
-  return `${'ADDON'.padEnd(11)} ${'VERSION'.padEnd(7)} ${'STATE'.padEnd(9)} STATUS\n${rows.join('\n')}\n`;
+  const rows = catalog.map((a) => {
+    const s = cluster.status?.addons?.find((x) => x.name === a.name);
+    return line(a, ann[`${ADDON_PREFIX}${a.name}`] ?? 'disabled', versionColumn(a, ann[`${ADDON_PREFIX}${a.name}.version`], s), s);
+  });
+  return `${'ADDON'.padEnd(11)} ${'VERSION'.padEnd(24)} ${'STATE'.padEnd(9)} STATUS\n${rows.join('\n')}\n`;
 }
 
 export async function runAddonsList(options: AddonsCliOptions, io: CliIO): Promise<number> {
@@ -69,7 +75,10 @@ export async function runAddonsList(options: AddonsCliOptions, io: CliIO): Promi
     io.err(`addons list: cluster state unavailable (${(err as Error).message}); showing the catalog only\n`);
   }
   if (cluster) io.out(`Cluster ${cluster.metadata.name}\n${table(catalog, cluster)}`);
-  else io.out(catalog.map((a) => `${a.name.padEnd(11)} ${a.version.padEnd(7)} ${a.namespace.padEnd(21)} ${a.description}`).join('\n') + '\n');
+  else {
+    const versions = (a: Addon): string => [a, ...a.older].map((v) => v.version).join(', ');
+    io.out(catalog.map((a) => `${a.name.padEnd(11)} ${versions(a).padEnd(15)} ${a.namespace.padEnd(21)} ${a.description}`).join('\n') + '\n');
+  }
   return 0;
 }
 
@@ -122,10 +131,23 @@ function findAddon(name: string, io: CliIO): Addon | undefined {
   return addon;
 }
 
-export async function runAddonsEnable(name: string, options: AddonsCliOptions & { values?: string; wait?: boolean }, io: CliIO): Promise<number> {
+export async function runAddonsEnable(
+  name: string,
+  options: AddonsCliOptions & { values?: string; version?: string; wait?: boolean },
+  io: CliIO,
+): Promise<number> {
   const addon = findAddon(name, io);
   if (!addon) return 2;
   const annotations: Record<string, string | null> = { [`${ADDON_PREFIX}${name}`]: 'enabled' };
+  if (options.version !== undefined) {
+    const kept = [addon, ...addon.older].map((a) => a.version);
+    if (!kept.includes(options.version)) {
+      io.err(`addons enable: the catalog keeps ${name} ${kept.join(', ')}, not ${options.version}\n`);
+      return 2;
+    }
+    // The current version needs no pin: dropping it lets the next Harbormaster upgrade move the addon on.
+    annotations[`${ADDON_PREFIX}${name}.version`] = options.version === addon.version ? null : options.version;
+  }
   if (options.values) {
     let text: string;
     try {
@@ -142,13 +164,12 @@ export async function runAddonsEnable(name: string, options: AddonsCliOptions & 
   await patchAnnotations(kc, cluster, annotations);
   io.out(`${name} enabled on Cluster ${cluster.metadata.name}\n`);
   if (options.wait === false) return 0;
-  // Without kubelets workloads never become ready: done when every object is applied.
+  // Done when the workloads finished rolling out, at the version asked for.
+  const want = options.version ?? cluster.metadata.annotations?.[`${ADDON_PREFIX}${name}.version`] ?? addon.version;
   const done = (s: AddonStatus | undefined): 'ok' | 'failed' | undefined => {
     if (!s) return undefined;
     if (s.phase === 'Failed') return 'failed';
-    return s.objects.total > 0 && s.objects.applied === s.objects.total && (s.phase === 'Ready' || s.phase === 'Installing' || s.phase === 'Degraded')
-      ? 'ok'
-      : undefined;
+    return s.phase === 'Ready' && s.version === want ? 'ok' : undefined;
   };
   return follow({ kc, name: cluster.metadata.name, addon, io, done, timeoutMs: Number(options.timeout ?? 120) * 1000 });
 }

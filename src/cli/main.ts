@@ -137,11 +137,12 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   common(addons.command('list').description('the catalog with versions and state')).action(async (o: AddonsCliOptions) => {
     code = await runAddonsList(o, io);
   });
-  common(addons.command('enable <name>').description('enable an addon and follow it until its objects are applied'))
+  common(addons.command('enable <name>').description('enable an addon and follow it until its workloads have rolled out (Ready)'))
     .option('--values <file>', 'values (YAML or JSON), checked against the addon schema')
+    .option('--version <version>', 'pin a bundle version the catalog keeps (the current one removes the pin)')
     .option('--no-wait', 'return once the annotation is set')
     .option('--timeout <seconds>', 'how long to follow', '120')
-    .action(async (name: string, o: AddonsCliOptions & { values?: string; wait?: boolean }) => {
+    .action(async (name: string, o: AddonsCliOptions & { values?: string; version?: string; wait?: boolean }) => {
       code = await runAddonsEnable(name, o, io);
     });
   common(addons.command('disable <name>').description('disable an addon (PersistentVolumeClaims are kept unless --purge)'))

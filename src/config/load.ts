@@ -5,6 +5,7 @@
  * caller decides (exit at start, keep the last good config on reload).
  */
 import { readFileSync } from 'node:fs';
+import { addonNamespaces } from '../catalog/catalog.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { parseDocument } from 'yaml';
@@ -80,6 +81,11 @@ function semanticProblems(c: PolicyConfig): ConfigProblem[] {
   return problems;
 }
 
+/** Addon namespaces are platform namespaces whatever the file says: the agents must not fall under tenant quota. */
+export function withPlatformNamespaces(systemNamespaces: readonly string[]): string[] {
+  return [...new Set([...systemNamespaces, ...addonNamespaces()])];
+}
+
 type RawConfig = Partial<Omit<PolicyConfig, 'resourceDefaults' | 'platform'>> & {
   platform?: Partial<PolicyConfig['platform']>;
   resourceDefaults: Partial<PolicyConfig['resourceDefaults']> & Pick<PolicyConfig['resourceDefaults'], 'profiles'>;
@@ -87,7 +93,7 @@ type RawConfig = Partial<Omit<PolicyConfig, 'resourceDefaults' | 'platform'>> & 
 
 function withDefaults(raw: RawConfig): PolicyConfig {
   return {
-    systemNamespaces: raw.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES,
+    systemNamespaces: withPlatformNamespaces(raw.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
     platform: raw.platform ? { users: [], groups: [], serviceAccounts: [], ...raw.platform } : structuredClone(DEFAULT_PLATFORM),
     exemptions: raw.exemptions ?? [],
     resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },

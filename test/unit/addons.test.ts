@@ -31,9 +31,22 @@ describe('addon annotations', () => {
     );
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.settings, [
-      { name: 'efk', enabled: false, values: {}, purge: true },
-      { name: 'prometheus', enabled: true, values: { server: { retention: '30d' } }, purge: false },
+      { name: 'efk', enabled: false, values: {}, purge: true, version: undefined },
+      { name: 'prometheus', enabled: true, values: { server: { retention: '30d' } }, purge: false, version: undefined },
     ]);
+  });
+
+  it('.version pins a version the catalog keeps; values are checked against that version', () => {
+    const prometheus = catalog.find((a) => a.name === 'prometheus');
+    const older = prometheus?.older[0]?.version ?? '';
+    assert.notEqual(older, '', 'the catalog keeps the previous prometheus bundle');
+    const ok = parseAddonAnnotations({ 'addons.harbormaster.io/prometheus': 'enabled', 'addons.harbormaster.io/prometheus.version': older }, catalog);
+    assert.deepEqual(ok.problems, []);
+    assert.equal(ok.settings[0]?.version, older);
+    const bad = parseAddonAnnotations({ 'addons.harbormaster.io/prometheus': 'enabled', 'addons.harbormaster.io/prometheus.version': '0.0.1' }, catalog);
+    assert.equal(bad.problems[0]?.rule, 'addons.version');
+    assert.match(bad.problems[0]?.message ?? '', /no version "0\.0\.1".*keeps/);
+    assert.equal(bad.settings.length, 0);
   });
 
   it('accepts JSON values too', () => {
@@ -218,7 +231,7 @@ describe('addon status', () => {
     kind: 'Deployment',
     metadata: { name: 'd', generation: gen },
     spec: { replicas: spec },
-    status: { readyReplicas: ready, updatedReplicas: ready, observedGeneration: observed },
+    status: { replicas: spec, readyReplicas: ready, availableReplicas: ready, updatedReplicas: ready, observedGeneration: observed },
   });
   it("readiness follows the controller's status", () => {
     assert.equal(workloadReady(dep(2, 2)), true);
@@ -228,12 +241,53 @@ describe('addon status', () => {
       workloadReady({
         kind: 'DaemonSet',
         metadata: { generation: 1 },
-        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3 },
+        status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3, numberAvailable: 3, updatedNumberScheduled: 3 },
       }),
       true,
     );
     assert.equal(workloadReady({ kind: 'StatefulSet', metadata: { generation: 1 }, spec: { replicas: 1 }, status: { observedGeneration: 1 } }), false);
     assert.equal(workloadReady(undefined), false);
+  });
+  it('readiness means the rollout finished, not only that replicas are ready', () => {
+    // Mid-rollout Deployment: 2 ready, but one is still an old Pod (3 Pods in all, 1 updated).
+    const midDeploy: KubeObject = {
+      kind: 'Deployment',
+      metadata: { generation: 2 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 },
+    };
+    assert.equal(workloadReady(midDeploy), false);
+    assert.equal(
+      workloadReady({ ...midDeploy, status: { observedGeneration: 2, replicas: 3, updatedReplicas: 2, readyReplicas: 3, availableReplicas: 3 } }),
+      false,
+      'old Pod still there',
+    );
+    assert.equal(
+      workloadReady({ ...midDeploy, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } }),
+      true,
+    );
+    const sts = (status: Record<string, unknown>, spec: Record<string, unknown> = {}): KubeObject => ({
+      kind: 'StatefulSet',
+      metadata: { generation: 3 },
+      spec: { replicas: 1, ...spec },
+      status: { observedGeneration: 3, replicas: 1, readyReplicas: 1, updatedReplicas: 1, ...status },
+    });
+    assert.equal(workloadReady(sts({ currentRevision: 'p-1', updateRevision: 'p-2', updatedReplicas: 0 })), false, 'readyReplicas alone is not Ready');
+    assert.equal(workloadReady(sts({ currentRevision: 'p-1', updateRevision: 'p-2' })), false, 'revisions differ');
+    assert.equal(workloadReady(sts({ currentRevision: 'p-2', updateRevision: 'p-2' })), true);
+    assert.equal(
+      workloadReady(sts({ currentRevision: 'p-1', updateRevision: 'p-2' }, { updateStrategy: { type: 'OnDelete' } })),
+      true,
+      'OnDelete never rolls by itself',
+    );
+    const ds = (status: Record<string, unknown>): KubeObject => ({
+      kind: 'DaemonSet',
+      metadata: { generation: 1 },
+      status: { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 3, numberAvailable: 3, updatedNumberScheduled: 3, ...status },
+    });
+    assert.equal(workloadReady(ds({})), true);
+    assert.equal(workloadReady(ds({ updatedNumberScheduled: 2 })), false);
+    assert.equal(workloadReady(ds({ numberAvailable: 2 })), false);
   });
   it('Installing until first ready, Degraded after', () => {
     assert.equal(runningPhase(undefined, false), 'Installing');

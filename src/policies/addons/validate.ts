@@ -22,7 +22,8 @@ export function addonsValidatePolicy(catalog: readonly Addon[]): Policy {
     rules: [
       { id: 'addons.known-addon', description: `${ADDON_PREFIX}<addon> names an addon of the catalog (${catalog.map((a) => a.name).join(', ')}).`, action: 'deny', kinds, operations: ops },
       { id: 'addons.state', description: 'The state is "enabled" or "disabled"; .purge is a boolean; no other fields.', action: 'deny', kinds, operations: ops },
-      { id: 'addons.values', description: '.values parse as YAML/JSON and match the addon\'s values.schema.json.', action: 'deny', kinds, operations: ops },
+      { id: 'addons.values', description: '.values parse as YAML/JSON and match the values.schema.json of the version that will render them.', action: 'deny', kinds, operations: ops },
+      { id: 'addons.version', description: '.version names a bundle version the catalog keeps (the current one or the one before).', action: 'deny', kinds, operations: ops },
       { id: 'addons.no-credentials', description: 'Values that look like credentials (apiKey, password, token … holding literal strings) are refused: reference a Secret instead.', action: 'deny', kinds, operations: ops },
     ],
     webhook: {
