@@ -61,48 +61,6 @@ export function addonCases(get: () => E2E): void {
       });
     }
 
-    it('readiness: Ready once the workloads report ready (Pod status written by the test: no kubelet here)', async () => {
-      const e = get();
-      const addon = defaultCatalog().find((a) => a.name === 'dashboard')!;
-      // Play the kubelet: mark the Pods Running and Ready; the ReplicaSet and Deployment
-      // controllers then report ready replicas, which is what the manager reads.
-      const pods = await waitFor(
-        'dashboard pods',
-        async () => {
-          const l = await e.json<{ items: Obj[] }>(['get', 'pods', '-n', addon.namespace]);
-          return l.items.length >= addon.ready.length ? l.items : undefined;
-        },
-        30_000,
-      );
-      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      for (const p of pods) {
-        const patch = {
-          status: {
-            phase: 'Running',
-            conditions: [
-              { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
-              { type: 'Ready', status: 'True', lastTransitionTime: now },
-              { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
-            ],
-          },
-        };
-        await e.ok(['patch', 'pod', p.metadata.name, '-n', addon.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
-      }
-      const s = await waitFor(
-        'dashboard Ready',
-        async () => {
-          const st = await status(e, 'dashboard');
-          return st?.phase === 'Ready' ? st : undefined;
-        },
-        20_000,
-      );
-      assert.equal(s?.workloads.ready, addon.ready.length);
-      const cols = await e.ok(['get', 'clusters']);
-      assert.match(cols, /local\s+1\/4/);
-      const events = await e.ok(['get', 'events', '-n', 'default', '--field-selector', 'involvedObject.kind=Cluster,reason=AddonReady']);
-      assert.match(events, /dashboard:/);
-    });
-
     it('a managed Deployment scaled by hand or a deleted managed ConfigMap is healed within 2 s', async () => {
       const e = get();
       await e.ok(['scale', 'deployment', 'kube-state-metrics', '-n', 'monitoring', '--replicas=5']);

@@ -10,6 +10,7 @@ import { resourceDefaultsCases } from './resource-defaults.cases.js';
 import { cloudCredentialsCases } from './cloud-credentials.cases.js';
 import { networkCases } from './network.cases.js';
 import { addonCases } from './addons.cases.js';
+import { addonRunCases } from './addons-run.cases.js';
 import { certCases } from './certs.cases.js';
 import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
@@ -36,6 +37,7 @@ describe('e2e against a real control plane', () => {
   cloudCredentialsCases(get);
   networkCases(get);
   addonCases(get);
+  addonRunCases(get);
   sidecarCases(get);
   clientAuthCases(get);
   tenancyCases(get);
