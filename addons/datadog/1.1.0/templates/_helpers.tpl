@@ -33,6 +33,14 @@ The probes, the containerPort and DD_HEALTH_PORT all read these two values.
 {{- end }}
 {{- end -}}
 
+{{/* How node agent processes verify the kubelet: against the cluster CA the ServiceAccount mounts. */}}
+{{- define "datadog.kubeletTlsEnv" -}}
+- { name: DD_KUBELET_TLS_VERIFY, value: {{ .Values.agent.kubeletTlsVerify | quote }} }
+{{- if .Values.agent.kubeletTlsVerify }}
+- { name: DD_KUBELET_CLIENT_CA, value: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt }
+{{- end }}
+{{- end -}}
+
 {{/* Node agent processes talk to the cluster agent with the shared token. */}}
 {{- define "datadog.clusterAgentClientEnv" -}}
 - { name: DD_CLUSTER_AGENT_ENABLED, value: "true" }
