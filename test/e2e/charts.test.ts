@@ -16,7 +16,7 @@ function podSpecOf(o: KubeObject): { containers: Containers } | undefined {
 const edgeValues: Record<string, Record<string, unknown>> = {
   datadog: { apiKeySecret: { name: 'dd-key', key: 'token' }, site: 'datadoghq.eu', clusterName: 'amsy810', clusterAgent: { replicas: 2 } },
   prometheus: { server: { retention: '90d', storage: { size: '200Gi', storageClassName: 'fast-ssd' } } },
-  efk: { elasticsearch: { replicas: 3, heapSize: '4g', storage: { size: '1Ti' } } },
+  efk: { elasticsearch: { replicas: 3, transportTLS: { secretName: 'es-transport' }, resources: { limits: { memory: '8Gi' } }, storage: { size: '1Ti' } } },
   dashboard: { rbac: { readOnly: false, showSecrets: true }, dashboard: { replicas: 2 } },
 };
 
