@@ -22,7 +22,8 @@ async function status(e: E2E, addon: string): Promise<AddonStatus | undefined> {
 }
 
 async function owned(e: E2E, addon: string): Promise<Obj[]> {
-  const kinds = 'namespaces,serviceaccounts,configmaps,services,deployments,statefulsets,daemonsets,clusterroles,clusterrolebindings,roles,rolebindings';
+  const kinds =
+    'namespaces,serviceaccounts,configmaps,services,networkpolicies,deployments,statefulsets,daemonsets,clusterroles,clusterrolebindings,roles,rolebindings';
   return (await e.json<{ items: Obj[] }>(['get', kinds, '-A', '-l', `${LABEL}=${addon}`])).items;
 }
 
