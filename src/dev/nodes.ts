@@ -8,9 +8,10 @@
  * what a kubelet reports, nothing else: a node turns Ready and reports again
  * every few minutes (liveness itself goes through its Lease in
  * kube-node-lease, renewed by kwok); a Pod bound to a node starts, its
- * containers run and are ready; a Job's Pod then completes; a Pod being
- * deleted is confirmed gone (a delete with grace period 0, as the kubelet does
- * once its containers stopped).
+ * containers run and are ready, with the resources applied; a change of a
+ * running Pod's spec (resize, image) is reported applied; a Job's Pod then
+ * completes; a Pod being deleted is confirmed gone (a delete with grace
+ * period 0, as the kubelet does once its containers stopped).
  *
  * The node and Pod IPs are made up (10.250.0.x, 10.244.<n>.0/24) and nothing
  * runs behind them; no part of the dev environment dials them (no kubelet
@@ -89,7 +90,7 @@ export const KWOK_RBAC: object[] = [
       { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
       { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
-      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
     ],
   },
   {
@@ -168,16 +169,22 @@ const nodeConditions = (heartbeatOnly: boolean) =>
     )
     .join('');
 
+// A kubelet with in-place resize (GA since 1.35) reports the resources it applied; the API
+// server accepts a resize of a running Pod only when they are there.
 const containerRunning = `  ready: true
   started: true
   restartCount: 0
   state:
     running:
       startedAt: {{ $now | Quote }}
+  resources:{{ with .resources }}{{ YAML . 2 }}{{ else }} {}{{ end }}
 `;
 
 const podRunning = `{{ $now := Now }}
 phase: Running
+{{ with .metadata.generation }}
+observedGeneration: {{ . }}
+{{ end }}
 startTime: {{ $now | Quote }}
 conditions:
 - type: PodReadyToStartContainers
@@ -255,6 +262,24 @@ containerStatuses:
 {{ end }}
 `;
 
+// A spec change of a running Pod (an in-place resize, a new image): the kubelet applies it and
+// reports the new resources and image with the generation it has seen. The status lists are
+// atomic (a patch replaces them whole), so every entry is sent again, changed only there.
+const syncStatus = (list: string, spec: string, when: string) => `{{ with .status.${list} }}
+${list}:
+{{ range $st := . }}
+{{ $s := deepCopy $st }}
+{{ range $spec.${spec} }}{{ if and (eq .name $st.name) ${when} }}
+{{ $_ := set $s "image" .image }}{{ $_ := set $s "resources" (or .resources dict) }}
+{{ end }}{{ end }}
+-{{ YAML $s 1 }}
+{{ end }}
+{{ end }}
+`;
+const podSynced = `{{ $spec := .spec }}
+observedGeneration: {{ .metadata.generation }}
+${syncStatus('initContainerStatuses', 'initContainers', '(eq (or .restartPolicy "") "Always")')}${syncStatus('containerStatuses', 'containers', 'true')}`;
+
 export const KWOK_STAGES: object[] = [
   stage('node-ready', 'Node', {
     selector: { matchExpressions: [readyIs('NotIn')] },
@@ -269,6 +294,16 @@ export const KWOK_STAGES: object[] = [
   stage('pod-running', 'Pod', {
     selector: { matchExpressions: [notDeleting, { key: '.status.phase', operator: 'In', values: ['Pending'] }] },
     steps: [statusPatch(podRunning)],
+  }),
+  stage('pod-synced', 'Pod', {
+    selector: {
+      matchExpressions: [
+        notDeleting,
+        { key: '.status.phase', operator: 'In', values: ['Running'] },
+        { key: '.metadata.generation != .status.observedGeneration', operator: 'In', values: ['true'] },
+      ],
+    },
+    steps: [statusPatch(podSynced)],
   }),
   stage('job-pod-succeeded', 'Pod', {
     selector: {

@@ -109,6 +109,52 @@ spec:
       t.diagnostic(`scaleDown: ${Date.now() - t1} ms`);
     });
 
+    it('a running Pod reports the resources it runs with, and an in-place resize as applied', async () => {
+      const e = get();
+      await e.ok(['apply', '-n', NS, '-f', '-'], {
+        input: `apiVersion: v1
+kind: Pod
+metadata: { name: sized }
+spec:
+  nodeSelector: { kubernetes.io/os: linux }
+  containers:
+    - { name: app, image: busybox:1.37, ${resources} }
+`,
+      });
+      type Sized = Pod & {
+        metadata: { generation: number };
+        status: { observedGeneration?: number; containerStatuses?: Array<{ resources?: { limits?: Record<string, string> } }> };
+      };
+      const running = await waitFor('Pod sized Running', async () => {
+        const p = await e.json<Sized>(['get', 'pod', 'sized', '-n', NS]);
+        return ready(p) ? p : undefined;
+      });
+      assert.deepEqual(running.status.containerStatuses?.[0]?.resources?.limits, { cpu: '100m', memory: '128Mi' });
+      // The API server takes a resize of a running Pod only from a node that reports its resources.
+      const resize = await e.k([
+        'patch',
+        'pod',
+        'sized',
+        '-n',
+        NS,
+        '--subresource',
+        'resize',
+        '-p',
+        JSON.stringify({ spec: { containers: [{ name: 'app', resources: { limits: { cpu: '200m' } } }] } }),
+      ]);
+      assert.equal(resize.code, 0, resize.stderr);
+      const resized = await waitFor(
+        'resize reported',
+        async () => {
+          const p = await e.json<Sized>(['get', 'pod', 'sized', '-n', NS]);
+          return p.status.observedGeneration === p.metadata.generation ? p : undefined;
+        },
+        10_000,
+      );
+      assert.equal(resized.status.containerStatuses?.[0]?.resources?.limits?.cpu, '200m');
+      assert.ok(ready(resized));
+    });
+
     it('a DaemonSet gets one Ready Pod on every node', async (t) => {
       const e = get();
       const count = e.env.controlPlane.nodes.length;
