@@ -243,7 +243,7 @@ export async function startNodes(
     kubeVersion: string;
   },
 ): Promise<void> {
-  ctx.say(`creating ${o.count} simulated nodes and the default StorageClass`);
+  ctx.say(`creating ${o.count} simulated node${o.count === 1 ? '' : 's'} and the default StorageClass`);
   const objects = [...STORAGE, ...(o.count > 0 ? [...KWOK_RBAC, ...fakeNodes(o.count, o.kubeVersion)] : [])];
   await kubectlOk(ctx.binaries.kubectl, o.adminKubeconfig, ['create', '-f', '-'], manifest(objects));
   if (o.count === 0) return;

@@ -158,6 +158,7 @@ spec:
     it('a DaemonSet gets one Ready Pod on every node', async (t) => {
       const e = get();
       const count = e.env.controlPlane.nodes.length;
+      assert.ok(count >= 1, 'simulated nodes to run on');
       const t0 = Date.now();
       await e.ok(['apply', '-n', NS, '-f', '-'], {
         input: `apiVersion: apps/v1
