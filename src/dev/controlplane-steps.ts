@@ -1,9 +1,10 @@
 /**
  * The steps of starting the local control plane, in order: certificates
- * (pki), etcd, kube-apiserver, a kubeconfig per identity, then
- * kube-controller-manager. Each step waits for its process to answer before
- * the next needs it, except the apiserver: its kubeconfigs are written while
- * it boots, and `waitForApiServer` then waits with the admin's.
+ * (pki), etcd, kube-apiserver, a kubeconfig per identity, then, side by side,
+ * kube-controller-manager, kube-scheduler and the simulated nodes (kwok).
+ * Each step waits for its process to answer before the next needs it, except
+ * the apiserver: its kubeconfigs are written while it boots, and
+ * `waitForApiServer` then waits with the admin's.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { generateCA, generateCertificates, generateClientCert } from '../certs/g
 import type { Binaries } from './binaries.js';
 import { IDENTITIES, type Identity } from './identities.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { freePort, httpsOk, waitFor, type Processes } from './processes.js';
+import { kubectlOk } from './kubectl.js';
+import { fakeNodes, KWOK_NODE_SELECTOR, KWOK_RBAC, KWOK_STAGES, manifest, NODE_LEASE_SECONDS, STORAGE } from './nodes.js';
+import { freePort, httpsJson, httpsOk, waitFor, type Processes } from './processes.js';
 import { writeWebhookClientAuth, type WebhookClientAuth } from './webhook-client-auth.js';
 
 export interface StepContext {
@@ -173,6 +176,8 @@ export async function startControllerManager(
       `--cluster-signing-cert-file=${o.pki.caFile}`,
       `--cluster-signing-key-file=${o.pki.caKeyFile}`,
       '--leader-elect=false',
+      // PersistentVolumes for claims of the default StorageClass (nodes.ts: STORAGE); dev/testing only.
+      '--enable-hostpath-provisioner=true',
       '--concurrent-deployment-syncs=5',
       '--concurrent-replicaset-syncs=5',
       '--v=1',
@@ -183,6 +188,88 @@ export async function startControllerManager(
     'kube-controller-manager',
     () => httpsOk(`${o.apiServerUrl}/api/v1/namespaces/default/serviceaccounts/default`, o.pki.ca.cert, o.admin),
     120_000,
+    ctx.died,
+  );
+}
+
+/**
+ * Starts kube-scheduler as system:kube-scheduler (bootstrap RBAC authorizes it) and waits for
+ * its /readyz, which passes once its informers synced. One instance: no leader election. Its
+ * secure port (loopback, free port) serves the apiserver's certificate, valid for 127.0.0.1
+ * and signed by the cluster CA, so the wait verifies whom it talks to.
+ */
+export async function startScheduler(ctx: StepContext, o: { kubeconfig: string; pki: Pki }): Promise<void> {
+  const port = await freePort();
+  ctx.say('starting kube-scheduler');
+  ctx.procs.start(
+    'kube-scheduler',
+    ctx.binaries.kubeScheduler,
+    [
+      `--kubeconfig=${o.kubeconfig}`,
+      `--authentication-kubeconfig=${o.kubeconfig}`,
+      `--authorization-kubeconfig=${o.kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--tls-cert-file=${o.pki.servingCert}`,
+      `--tls-private-key-file=${o.pki.servingKey}`,
+      '--leader-elect=false',
+      '--profiling=false',
+      '--v=1',
+    ],
+    ctx.logs,
+  );
+  await waitFor('kube-scheduler', () => httpsOk(`https://127.0.0.1:${port}/readyz`, o.pki.ca.cert), 60_000, ctx.died);
+}
+
+interface NodeList {
+  items: Array<{ spec?: { taints?: unknown[] }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+}
+
+/**
+ * The simulated nodes: creates the default StorageClass, kwok's RBAC and `count` fake Linux
+ * nodes, starts kwok out of cluster as their kubelets, and waits until every node is Ready
+ * and untainted. kwok serves nothing (no --server-address / --node-port) and reads only our
+ * stage file: KWOK_WORKDIR points it away from a ~/.kwok/kwok.yaml it would merge in.
+ */
+export async function startNodes(
+  ctx: StepContext,
+  o: {
+    count: number;
+    kubeconfig: string;
+    adminKubeconfig: string;
+    apiServerUrl: string;
+    caCert: string;
+    admin: { cert: string; key: string };
+    kubeVersion: string;
+  },
+): Promise<void> {
+  ctx.say(`creating ${o.count} simulated node${o.count === 1 ? '' : 's'} and the default StorageClass`);
+  const objects = [...STORAGE, ...(o.count > 0 ? [...KWOK_RBAC, ...fakeNodes(o.count, o.kubeVersion)] : [])];
+  await kubectlOk(ctx.binaries.kubectl, o.adminKubeconfig, ['create', '-f', '-'], manifest(objects));
+  if (o.count === 0) return;
+  const stages = join(ctx.dir, 'kwok-stages.yaml');
+  writeFileSync(stages, manifest(KWOK_STAGES));
+  ctx.say('starting kwok (kubelets of the simulated nodes)');
+  ctx.procs.start(
+    'kwok',
+    ctx.binaries.kwok,
+    [
+      `--kubeconfig=${o.kubeconfig}`,
+      `--config=${stages}`,
+      `--manage-nodes-with-annotation-selector=${KWOK_NODE_SELECTOR}`,
+      `--node-lease-duration-seconds=${NODE_LEASE_SECONDS}`,
+    ],
+    ctx.logs,
+    { KWOK_WORKDIR: join(ctx.dir, 'kwok') },
+  );
+  await waitFor(
+    'simulated nodes',
+    async () => {
+      const nodes = await httpsJson<NodeList>(`${o.apiServerUrl}/api/v1/nodes?labelSelector=type%3Dkwok`, o.caCert, o.admin);
+      const ready = nodes.items.filter((n) => !n.spec?.taints?.length && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === o.count;
+    },
+    60_000,
     ctx.died,
   );
 }

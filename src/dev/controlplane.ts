@@ -1,17 +1,31 @@
 /**
  * A real, local Kubernetes control plane: etcd + kube-apiserver +
- * kube-controller-manager on loopback with free ports, data in a temp dir.
- * No scheduler and no kubelet: Pods stay Pending, which is all admission needs.
+ * kube-controller-manager + kube-scheduler on loopback with free ports, data
+ * in a temp dir, and simulated nodes: kwok plays the kubelet of a few fake
+ * Linux nodes, so Pods are scheduled, run and turn Ready (no container
+ * runs), and claims of the default StorageClass bind (hostPath provisioner).
  * Used by `harbormaster dev` (npm start) and by the e2e suite. The steps are
- * in controlplane-steps.ts; this file orders them and owns cleanup.
+ * in controlplane-steps.ts, the nodes in nodes.ts; this file orders them and
+ * owns cleanup.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
-import { spawnApiServer, startControllerManager, startEtcd, waitForApiServer, writeKubeconfigs, writePki, type StepContext } from './controlplane-steps.js';
+import {
+  spawnApiServer,
+  startControllerManager,
+  startEtcd,
+  startNodes,
+  startScheduler,
+  waitForApiServer,
+  writeKubeconfigs,
+  writePki,
+  type StepContext,
+} from './controlplane-steps.js';
 import { IDENTITIES } from './identities.js';
-import { freePort, Processes, tail } from './processes.js';
+import { DEFAULT_NODE_COUNT, HOSTPATH_PV_DIR, nodeName } from './nodes.js';
+import { freePort, httpsJson, Processes, tail } from './processes.js';
 
 export { IDENTITIES, type Identity } from './identities.js';
 export { freePort } from './processes.js';
@@ -22,11 +36,24 @@ export interface ControlPlaneOptions {
   dir?: string;
   /** Called with one line per milestone, for progress output. */
   progress?: (line: string) => void;
+  /** How many simulated nodes; default HARBORMASTER_DEV_NODES or 3. 0: no kwok, Pods stay Pending. */
+  nodes?: number;
+}
+
+/** The node count from HARBORMASTER_DEV_NODES, else the default. */
+export function nodeCount(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.HARBORMASTER_DEV_NODES;
+  if (v === undefined || v === '') return DEFAULT_NODE_COUNT;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new Error(`HARBORMASTER_DEV_NODES must be an integer 0..100, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 export interface ControlPlane {
   dir: string;
   apiServerUrl: string;
+  /** Names of the simulated nodes. */
+  nodes: string[];
   /** Kubeconfig paths per identity. */
   kubeconfigs: Record<keyof typeof IDENTITIES, string>;
   caCert: string;
@@ -40,6 +67,7 @@ export interface ControlPlane {
 }
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const count = options.nodes ?? nodeCount();
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'harbormaster-cp-'));
   const ctx: StepContext = {
@@ -65,9 +93,36 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const apiServerUrl = spawnApiServer(ctx, { etcdUrl, port: apiPort, pki });
     const { kubeconfigs, creds } = writeKubeconfigs(ctx, { apiServerUrl, now, pki });
     await waitForApiServer(ctx, { apiServerUrl, caCert: pki.ca.cert, admin: creds.admin });
-    await startControllerManager(ctx, { kubeconfig: kubeconfigs.controllerManager, apiServerUrl, pki, admin: creds.admin });
+    const { gitVersion } = await httpsJson<{ gitVersion: string }>(`${apiServerUrl}/version`, pki.ca.cert, creds.admin);
+    // Side by side: none needs another to start. Settled, not raced: a failure
+    // reports once every step has stopped waiting.
+    const steps = await Promise.allSettled([
+      startControllerManager(ctx, { kubeconfig: kubeconfigs.controllerManager, apiServerUrl, pki, admin: creds.admin }),
+      startScheduler(ctx, { kubeconfig: kubeconfigs.scheduler, pki }),
+      startNodes(ctx, {
+        count,
+        kubeconfig: kubeconfigs.kwok,
+        adminKubeconfig: kubeconfigs.admin,
+        apiServerUrl,
+        caCert: pki.ca.cert,
+        admin: creds.admin,
+        kubeVersion: gitVersion,
+      }),
+    ]);
+    const failed = steps.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     ctx.say('control plane ready');
-    return running({ dir, ownsDir, procs: ctx.procs, apiServerUrl, kubeconfigs, caCert: pki.ca.cert, webhookClientCaFile: pki.webhookClient.caFile });
+    return running({
+      dir,
+      ownsDir,
+      procs: ctx.procs,
+      apiServerUrl,
+      nodes: Array.from({ length: count }, (_, i) => nodeName(i)),
+      kubeconfigs,
+      caCert: pki.ca.cert,
+      admin: creds.admin,
+      webhookClientCaFile: pki.webhookClient.caFile,
+    });
   } catch (err) {
     await ctx.procs.stopAll();
     const tails = ctx.procs.list.map((p) => `--- ${p.name}.log (last lines) ---\n${tail(join(ctx.logs, p.name + '.log'), 15)}`).join('\n');
@@ -76,8 +131,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
 }
 
+/**
+ * The hostPath provisioner's directories of this cluster's volumes: it puts them under
+ * /tmp/hostpath_pv whatever our data dir, and removes one only when its claim is deleted.
+ */
+async function hostPathVolumes(apiServerUrl: string, caCert: string, admin: { cert: string; key: string }): Promise<string[]> {
+  try {
+    const pvs = await httpsJson<{ items: Array<{ spec?: { hostPath?: { path?: string } } }> }>(`${apiServerUrl}/api/v1/persistentvolumes`, caCert, admin);
+    return pvs.items.map((pv) => pv.spec?.hostPath?.path ?? '').filter((p) => HOSTPATH_PV_DIR.test(p));
+  } catch {
+    return [];
+  }
+}
+
 /** The handle of a started control plane; `stop` is idempotent and removes a temp dir we made. */
-function running(o: Omit<ControlPlane, 'stop'> & { ownsDir: boolean; procs: Processes }): ControlPlane {
+function running(o: Omit<ControlPlane, 'stop'> & { ownsDir: boolean; procs: Processes; admin: { cert: string; key: string } }): ControlPlane {
   let stopped = false;
   // If the process exits without stop() (a forced exit), children are SIGKILLed by Processes and the data goes too.
   const cleanup = (): void => {
@@ -87,13 +155,16 @@ function running(o: Omit<ControlPlane, 'stop'> & { ownsDir: boolean; procs: Proc
   return {
     dir: o.dir,
     apiServerUrl: o.apiServerUrl,
+    nodes: o.nodes,
     kubeconfigs: o.kubeconfigs,
     caCert: o.caCert,
     webhookClientCaFile: o.webhookClientCaFile,
     async stop() {
       if (stopped) return;
       stopped = true;
+      const volumes = await hostPathVolumes(o.apiServerUrl, o.caCert, o.admin);
       await o.procs.stopAll();
+      for (const v of volumes) rmSync(v, { recursive: true, force: true });
       process.off('exit', cleanup);
       cleanup();
     },

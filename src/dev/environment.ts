@@ -30,6 +30,8 @@ export interface DevEnvironmentOptions {
   configPath?: string;
   progress?: (line: string) => void;
   identity?: string;
+  /** Simulated nodes (see ControlPlaneOptions.nodes). */
+  nodes?: number;
 }
 
 export interface DevEnvironment {
@@ -42,7 +44,7 @@ export interface DevEnvironment {
 
 export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
   const say = options.progress ?? (() => undefined);
-  const cp = await startControlPlane({ binaries: options.binaries, progress: say });
+  const cp = await startControlPlane({ binaries: options.binaries, progress: say, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
   let server: RunningServer | undefined;
   try {
     const admin = cp.kubeconfigs.admin;

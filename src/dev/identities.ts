@@ -16,4 +16,8 @@ export const IDENTITIES = {
     organizations: ['system:serviceaccounts', 'system:serviceaccounts:harbormaster-system'],
   },
   controllerManager: { name: 'controller-manager', commonName: 'system:kube-controller-manager', organizations: [] },
+  // The API server's bootstrap RBAC binds system:kube-scheduler (and system:volume-scheduler) to this user.
+  scheduler: { name: 'scheduler', commonName: 'system:kube-scheduler', organizations: [] },
+  // The simulated kubelets: bound to the ClusterRole in nodes.ts (KWOK_RBAC), nothing more.
+  kwok: { name: 'kwok', commonName: 'harbormaster-dev:kwok', organizations: [] },
 } as const satisfies Record<string, Identity>;

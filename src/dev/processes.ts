@@ -23,11 +23,11 @@ export async function freePort(): Promise<number> {
 export class Processes {
   readonly list: Array<{ name: string; child: ChildProcess }> = [];
 
-  start(name: string, bin: string, args: string[], logDir: string): ChildProcess {
+  start(name: string, bin: string, args: string[], logDir: string, env?: Record<string, string>): ChildProcess {
     const log = createWriteStream(join(logDir, `${name}.log`));
     // Own process group: a Ctrl-C in the terminal reaches us, not them, so we
     // can stop them in order (etcd last). killAllNow() covers a crash of ours.
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(env ? { env: { ...process.env, ...env } } : {}) });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.list.push({ name, child });
@@ -79,17 +79,34 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 export async function httpsOk(url: string, ca: string, client?: { cert: string; key: string }): Promise<boolean> {
+  return (await httpsGet(url, ca, client))?.status === 200;
+}
+
+/** GET over TLS verified against `ca`; undefined when it cannot connect or times out. */
+export async function httpsGet(url: string, ca: string, client?: { cert: string; key: string }): Promise<{ status: number; body: string } | undefined> {
   const { request } = await import('node:https');
   return new Promise((resolve) => {
     const req = request(url, { ca, ...(client ?? {}), timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(undefined));
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.on('timeout', () => {
       req.destroy();
-      resolve(false);
+      resolve(undefined);
     });
     req.end();
   });
+}
+
+/** GET of a JSON document that must answer 200. */
+export async function httpsJson<T>(url: string, ca: string, client?: { cert: string; key: string }): Promise<T> {
+  const r = await httpsGet(url, ca, client);
+  if (r?.status !== 200) throw new Error(`GET ${url}: ${r ? `HTTP ${r.status}` : 'no answer'}`);
+  return JSON.parse(r.body) as T;
 }

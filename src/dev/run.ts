@@ -17,7 +17,7 @@ export interface DevIO {
 export async function runDevEnvironment(options: { port: number }, io: DevIO): Promise<number> {
   const started = Date.now();
   const progress = (line: string) => io.err(`[dev ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
-  progress('locating kube-apiserver, kube-controller-manager, kubectl, etcd, helm (built once, then cached)');
+  progress('locating kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, helm, kwok (built once, then cached)');
   const binaries = await ensureBinaries();
   const env = await startDevEnvironment({
     binaries,
@@ -33,6 +33,7 @@ Harbormaster is serving on https://127.0.0.1:${env.server.port} and registered w
 
   kubeconfig (cluster-admin): ${kc}
   kubeconfig (tenant):        ${env.controlPlane.kubeconfigs.tenant}
+  nodes (simulated by kwok):  ${env.controlPlane.nodes.join(', ') || 'none: Pods stay Pending'}
   metrics:                    http://127.0.0.1:${env.server.metricsPort}/metrics
   webhook client CA:          ${env.controlPlane.webhookClientCaFile} (/mutate, /validate answer only the API server)
 

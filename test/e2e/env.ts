@@ -1,6 +1,9 @@
 /**
  * The e2e environment: one real control plane + Harbormaster for the whole
- * suite (suite.test.ts), driven with the real kubectl.
+ * suite (suite.test.ts), driven with the real kubectl. Pods really get
+ * scheduled and turn Running/Ready on kwok's simulated nodes (3, or
+ * HARBORMASTER_DEV_NODES; their names in env.controlPlane.nodes), and claims
+ * bind through the default StorageClass `standard`.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

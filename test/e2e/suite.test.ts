@@ -15,6 +15,7 @@ import { certCases } from './certs.cases.js';
 import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
 import { tenancyCases } from './tenancy.cases.js';
+import { nodesCases } from './nodes.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -41,6 +42,7 @@ describe('e2e against a real control plane', () => {
   sidecarCases(get);
   clientAuthCases(get);
   tenancyCases(get);
+  nodesCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.
