@@ -43,6 +43,8 @@ Try, in another terminal:
   alias kubectl=${binaries.kubectl}
   kubectl apply -f ${example} && kubectl get pod hello -o jsonpath='{.spec.containers[*].resources}{"\\n"}'
   kubectl apply -f ${join(PACKAGE_ROOT, 'examples', 'deployment-too-big.yaml')}    # denied: [resource-defaults.container-limits]
+  ${join(PACKAGE_ROOT, 'bin', 'harbormaster.js')} addons enable prometheus    # follows it to Ready on the simulated nodes
+  ${join(PACKAGE_ROOT, 'bin', 'harbormaster.js')} addons list
 
 Ctrl-C stops everything and removes ${env.controlPlane.dir}.
 `);

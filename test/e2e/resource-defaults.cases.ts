@@ -233,7 +233,7 @@ export function resourceDefaultsCases(get: () => E2E): void {
       );
     });
 
-    it('issue 11: an in-place resize above the profile max is refused (Pending Pods may be resized)', async () => {
+    it('issue 11: an in-place resize above the profile max is refused (a running Pod, resized in place)', async () => {
       const e = get();
       const resize = (ns: string, name: string, cpu: string) =>
         e.k([
