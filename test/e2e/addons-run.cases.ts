@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AddonStatus } from '../../src/addons/status.js';
 import type { Addon } from '../../src/catalog/catalog.js';
-import { runAddonsList } from '../../src/cli/addons.js';
+import { runAddonsEnable, runAddonsList } from '../../src/cli/addons.js';
 import { defaultCatalog } from '../../src/policies/index.js';
 import type { E2E } from './env.js';
 import { waitFor } from './env.js';
@@ -126,6 +126,24 @@ export function addonRunCases(get: () => E2E): void {
       const again = await read();
       assert.equal(again.metadata.uid, first.metadata.uid, 'kept on disable');
       assert.deepEqual(again.data, first.data, 'never rewritten');
+    });
+
+    it('from nothing: `harbormaster addons enable prometheus` follows it to Ready within 30 s', async () => {
+      const e = get();
+      await annotate(e, 'addons.harbormaster.io/prometheus=disabled', 'addons.harbormaster.io/prometheus.purge=true');
+      await waitFor('prometheus purged', async () => (await status(e, 'prometheus'))?.phase === 'Disabled', 30_000);
+      await waitFor('no PVC left', async () => (await e.json<{ items: Obj[] }>(['get', 'pvc', '-n', 'monitoring'])).items.length === 0, 30_000);
+      await e.ok(['annotate', 'cluster', 'local', 'addons.harbormaster.io/prometheus.purge-']);
+      let out = '';
+      const t0 = Date.now();
+      const code = await runAddonsEnable(
+        'prometheus',
+        { kubeconfig: e.env.controlPlane.kubeconfigs.admin, timeout: '30' },
+        { out: (t) => (out += t), err: (t) => (out += t) },
+      );
+      runTimings.cliEnableToReadyMs = Date.now() - t0;
+      assert.equal(code, 0, out);
+      assert.match(out, /prometheus: Ready/);
     });
 
     it('a config change rolls the Pods: a new ReplicaSet, ControllerRevision', async () => {
