@@ -133,7 +133,17 @@ describe('harbormaster CLI', () => {
     assert.match(md.stdout, /## RBAC held by the server/);
     const json = JSON.parse(run(['policies', '--format', 'json']).stdout);
     assert.ok(json.rules.some((r: { id: string; failurePolicy: string }) => r.id === 'resource-defaults.managed-objects' && r.failurePolicy === 'Fail'));
-    assert.deepEqual(json.excludedNamespaces, ['kube-system', 'kube-public', 'kube-node-lease', 'harbormaster-system']);
+    // The system namespaces, then the addon namespaces (platform namespaces: no tenant rules there).
+    assert.deepEqual(json.excludedNamespaces, [
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'harbormaster-system',
+      'datadog',
+      'kubernetes-dashboard',
+      'logging',
+      'monitoring',
+    ]);
     assert.match(run(['policies', '--format', 'html']).stdout, /^<!doctype html>/);
   });
 
