@@ -8,8 +8,10 @@ import { DEFAULT_POLICY_FILE } from '../paths.js';
 import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
-import { runDev } from './dev.js';
-import { runAddonsDisable, runAddonsEnable, runAddonsList, runAddonsStatus, type AddonsCliOptions } from './addons.js';
+// dev and addons load the Kubernetes client (~70 MiB): imported when their command runs, not by `serve --state` or `review`.
+import type { AddonsCliOptions } from './addons.js';
+
+const addonsCli = (): Promise<typeof import('./addons.js')> => import('./addons.js');
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -102,6 +104,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .description('start a local control plane with Harbormaster registered (npm start)')
     .option('--port <port>', 'HTTPS port of the webhook server', '0')
     .action(async (o: { port: string }) => {
+      const { runDev } = await import('./dev.js');
       code = await runDev({ port: Number(o.port) }, io);
     });
 
@@ -135,7 +138,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
       .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
       .option('--cluster <name>', 'the Cluster object (default: the only/oldest one)');
   common(addons.command('list').description('the catalog with versions and state')).action(async (o: AddonsCliOptions) => {
-    code = await runAddonsList(o, io);
+    code = await (await addonsCli()).runAddonsList(o, io);
   });
   common(addons.command('enable <name>').description('enable an addon and follow it until its workloads have rolled out (Ready)'))
     .option('--values <file>', 'values (YAML or JSON), checked against the addon schema')
@@ -143,19 +146,19 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--no-wait', 'return once the annotation is set')
     .option('--timeout <seconds>', 'how long to follow', '120')
     .action(async (name: string, o: AddonsCliOptions & { values?: string; version?: string; wait?: boolean }) => {
-      code = await runAddonsEnable(name, o, io);
+      code = await (await addonsCli()).runAddonsEnable(name, o, io);
     });
   common(addons.command('disable <name>').description('disable an addon (PersistentVolumeClaims are kept unless --purge)'))
     .option('--purge', 'delete its PersistentVolumeClaims too')
     .option('--no-wait', 'return once the annotation is set')
     .option('--timeout <seconds>', 'how long to follow', '120')
     .action(async (name: string, o: AddonsCliOptions & { purge?: boolean; wait?: boolean }) => {
-      code = await runAddonsDisable(name, o, io);
+      code = await (await addonsCli()).runAddonsDisable(name, o, io);
     });
   common(addons.command('status').description('phase, objects applied and workloads ready per addon'))
     .option('--watch', 'keep refreshing')
     .action(async (o: AddonsCliOptions & { watch?: boolean }) => {
-      code = await runAddonsStatus(o, io);
+      code = await (await addonsCli()).runAddonsStatus(o, io);
     });
 
   const certs = program.command('certs').description('webhook certificates');
