@@ -3,18 +3,21 @@
 //   npm run gen:manifests -- --check  exit 1 if it is out of date
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_SYSTEM_NAMESPACES, withPlatformNamespaces } from '../src/config/load.js';
+import { DEFAULT_SYSTEM_NAMESPACES, loadConfigFile, withPlatformNamespaces } from '../src/config/load.js';
 import { renderWebhookYaml } from '../src/manifests/render.js';
 import { webhookConfigurations } from '../src/manifests/webhooks.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
+import { DEFAULT_POLICY_FILE, PACKAGE_ROOT } from '../src/paths.js';
 import { builtinPolicies } from '../src/policies/index.js';
 
 export function shippedWebhookYaml(): string {
   const policies = builtinPolicies();
+  const shipped = loadConfigFile(DEFAULT_POLICY_FILE);
   const objects = webhookConfigurations({
     policies,
     target: { kind: 'service', name: 'harbormaster', namespace: 'harbormaster-system', port: 443 },
     systemNamespaces: withPlatformNamespaces(DEFAULT_SYSTEM_NAMESPACES),
+    // Conditions that depend on the policy file are made for the shipped one: regenerate for yours.
+    ...(shipped.ok ? { config: shipped.config } : {}),
   });
   return renderWebhookYaml(
     objects,

@@ -90,6 +90,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
       caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
       systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
+      ...(loaded.ok ? { config: loaded.config } : {}),
     });
     const webhooksFile = join(cp.dir, 'webhooks.yaml');
     writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));

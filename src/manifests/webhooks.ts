@@ -5,6 +5,7 @@
  * (Service reference, caBundle injected at run time) and by `harbormaster dev`
  * (URL of the local server, caBundle of the generated CA).
  */
+import type { PolicyConfig } from '../config/types.js';
 import type { Policy } from '../policy/types.js';
 
 export const WEBHOOK_CONFIG_NAME = 'harbormaster';
@@ -20,6 +21,8 @@ export interface WebhookConfigOptions {
   /** PEM of the CA(s) that sign the serving certificate; omitted in the shipped manifests. */
   caBundlePem?: string;
   systemNamespaces: readonly string[];
+  /** The policy file the configuration is made for (conditions that depend on it); omitted, those are left out. */
+  config?: PolicyConfig;
 }
 
 type Obj = Record<string, unknown>;
@@ -49,7 +52,8 @@ function entry(policy: Policy, options: WebhookConfigOptions): Obj {
   e.namespaceSelector = {
     matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...options.systemNamespaces] }],
   };
-  if (policy.webhook.matchConditions) e.matchConditions = policy.webhook.matchConditions.map((c) => ({ ...c }));
+  const conditions = [...(policy.webhook.matchConditions ?? []), ...(options.config && policy.webhook.matchConditionsFor ? policy.webhook.matchConditionsFor(options.config) : [])];
+  if (conditions.length > 0) e.matchConditions = conditions.map((c) => ({ ...c }));
   if (policy.type === 'mutate') e.reinvocationPolicy = 'IfNeeded';
   return e;
 }

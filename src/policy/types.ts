@@ -48,6 +48,12 @@ export interface WebhookSpec {
    * do not match never reach the webhook, so an outage cannot affect them.
    */
   matchConditions?: Array<{ name: string; expression: string }>;
+  /**
+   * Conditions that depend on the policy file (the resources its profiles
+   * default, say), generated with the webhook configuration from the policy
+   * in force when it is registered.
+   */
+  matchConditionsFor?: (config: PolicyConfig) => Array<{ name: string; expression: string }>;
 }
 
 export interface PolicyInput {

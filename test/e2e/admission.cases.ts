@@ -87,6 +87,28 @@ export function admissionCases(get: () => E2E): void {
       for (const p of pods) assert.equal(p.spec.containers[0]?.resources?.limits?.cpu, '500m');
       assert.ok((await mutateCount(e)) >= before + 2, 'the webhook answered the controller-created Pods');
     });
+
+    it('a Pod that sets every request and limit itself costs no call to /mutate/resource-defaults (matchConditions)', async () => {
+      const e = get();
+      const ns = await e.namespace('e2e-complete');
+      await waitFor('harbormaster-limits', async () => (await e.k(['get', 'limitrange', 'harbormaster-limits', '-n', ns])).code === 0, 10_000);
+      const complete = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
+      const pod = (name: string, resources?: unknown): string =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: { containers: [{ name: 'app', image: 'nginx:1.27', ...(resources ? { resources } : {}) }] },
+        });
+      const before = await mutateCount(e);
+      await e.ok(['create', '-n', ns, '-f', '-'], { input: pod('complete', complete) });
+      assert.equal(await mutateCount(e), before, 'not called for a complete Pod');
+      // Without resources, the LimitRange fills them first (its annotation says so) and we are still called to fit them.
+      await e.ok(['create', '-n', ns, '-f', '-'], { input: pod('bare') });
+      assert.equal(await mutateCount(e), before + 1, 'called for a Pod that lacks them');
+      const bare = await e.json<PodJson>(['get', 'pod', 'bare', '-n', ns]);
+      assert.ok(bare.spec.containers[0]?.resources?.limits?.cpu, 'defaulted');
+    });
   });
 }
 

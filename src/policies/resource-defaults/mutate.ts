@@ -16,7 +16,8 @@ import { containersOf, fieldPath, findPodSpec } from '../shared/podspec.js';
 import { rec } from '../../kube/narrow.js';
 import { resolveProfile } from './profile.js';
 import { defaultContainer } from './defaults.js';
-import { limitsSetByLimitRanger } from './resources.js';
+import { LIMIT_RANGER_ANNOTATION, limitsSetByLimitRanger } from './resources.js';
+import type { PolicyConfig } from '../../config/types.js';
 
 function evaluate({ request, cluster, config }: PolicyInput, out: DecisionBuilder): void {
   const pod = findPodSpec('Pod', request.object);
@@ -55,6 +56,40 @@ function evaluate({ request, cluster, config }: PolicyInput, out: DecisionBuilde
   }
 }
 
+/** Every resource some profile of the policy file defaults (a request or a limit), sorted. */
+export function defaultedResources(config: PolicyConfig): string[] {
+  const names = new Set<string>();
+  for (const p of Object.values(config.resourceDefaults.profiles)) {
+    for (const list of [p.limits.container.default, p.limits.container.defaultRequest]) for (const r of Object.keys(list ?? {})) names.add(r);
+  }
+  return [...names].sort();
+}
+
+/**
+ * CEL for the webhook: call us only for a Pod we might change. That is a Pod
+ * where some container or initContainer lacks a request or a limit of a
+ * resource some profile defaults, or one the API server's LimitRanger has
+ * already defaulted (its annotation says so, and we refit those values). A
+ * Pod that sets everything itself costs no call. Which profile applies
+ * depends on the namespace, which CEL cannot see, hence the union of all
+ * profiles. Nothing is lost if the policy file later defaults a resource
+ * this list lacks: the namespace LimitRange defaults it in the API server.
+ */
+export function completePodCondition(config: PolicyConfig): Array<{ name: string; expression: string }> {
+  const resources = defaultedResources(config);
+  const list = `[${resources.map((r) => `'${r}'`).join(', ')}]`;
+  const lacks =
+    `!has(c.resources) || !has(c.resources.requests) || !has(c.resources.limits) || ` +
+    `${list}.exists(r, !(r in c.resources.requests) || !(r in c.resources.limits))`;
+  const containers = `object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])`;
+  return [
+    {
+      name: 'pod-may-need-defaults',
+      expression: `(has(object.metadata.annotations) && '${LIMIT_RANGER_ANNOTATION}' in object.metadata.annotations) || (${containers}).exists(c, ${lacks})`,
+    },
+  ];
+}
+
 export const resourceDefaultsMutate: Policy = {
   name: 'resource-defaults',
   type: 'mutate',
@@ -83,6 +118,7 @@ export const resourceDefaultsMutate: Policy = {
     failurePolicyReason:
       'Fail-open: the namespace LimitRange applies the same defaults in the API server itself, so an outage loses the warning and the fitting of a default limit below the request (the API server then refuses that Pod with its own message; the fail-closed validating webhook refuses Pods anyway when the server is down).',
     namespaced: true,
+    matchConditionsFor: completePodCondition,
   },
   evaluate,
 };
