@@ -193,6 +193,33 @@ function printTable(rows: readonly Row[], rss: { idle: number; after: number; pe
   );
 }
 
+/** What makes a figure less than it seems: said under the table, never silently. */
+function caveats(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  const starved = rows.filter((r) => r.ours.serverCpu < 0.9).map((r) => r.name);
+  if (starved.length > 0) {
+    out.push(
+      `serve used < 90% of a core during the max run of ${starved.join(', ')}: the machine was busy (or the client was the limit); those maxima understate it`,
+    );
+  }
+  const clientBound = rows.filter((r) => r.baseline.clientCpu > 0.9).map((r) => r.name);
+  if (clientBound.length > 0) {
+    out.push(
+      `the load generator used > 90% of a core against the baseline for ${clientBound.join(', ')}: the baseline may be faster than measured, so those ratios may be overstated`,
+    );
+  }
+  const behind = rows.filter((r) => r.half.achieved < 0.97 * r.half.rate).map((r) => r.name);
+  if (behind.length > 0) out.push(`serve fell behind the half-load rate for ${behind.join(', ')}: their latencies include a growing queue`);
+  const lagging = rows.filter((r) => r.half.lagP99 > 2).map((r) => r.name);
+  if (lagging.length > 0)
+    out.push(
+      `the client released requests > 2 ms late (p99; one timer tick is ≈ 1 ms) for ${lagging.join(', ')}: a busy machine; the tail latencies are suspect`,
+    );
+  const [one] = loadavg();
+  if ((one ?? 0) > cpus().length * 0.5) out.push(`load average ${(one ?? 0).toFixed(1)} on ${cpus().length} CPUs: other work shared the machine`);
+  return out;
+}
+
 function printProfile(p: ProfileSummary): void {
   console.log(`\n# CPU profile of serve: ${p.file}`);
   console.log(
@@ -225,6 +252,7 @@ mkdirSync(RESULTS, { recursive: true });
 
 const est = targets.length * (2 * SECONDS.max + 2 * SECONDS.paced) + 1.5 * SECONDS.warm;
 log(`${targets.length} targets, ${CONNECTIONS} connections, ${SECONDS.max} s per max run, ${SECONDS.paced} s per paced run: ≈ ${est.toFixed(0)} s of load`);
+log(`load average ${loadStart.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs, Node ${process.version}`);
 log(`mix per ${mix.length} calls: ${mixWeights.map((w) => `${w.requests} ${w.what}`).join('; ')}`);
 
 const [serve, baseline] = await Promise.all([
@@ -254,6 +282,8 @@ try {
   const rss = { idle: idle.rss, after: after.rss, peak: after.peak };
 
   printTable(rows, rss);
+  const notes = caveats(rows);
+  for (const n of notes) console.log(`note: ${n}`);
   const how = await serve.stop(30_000);
   if (PROFILE) {
     const file = newestProfile(PROFILE_DIR);
@@ -276,6 +306,7 @@ try {
     targets: TARGET,
     mixWeights,
     rss: { ...rss, pass: rss.idle <= TARGET.idleRssMiB },
+    notes,
     rows: rows.map((r) => ({
       ...r,
       pass: { ratio: r.ratio >= TARGET.ratio, p99: r.half.p99 <= TARGET.p99Ms },
