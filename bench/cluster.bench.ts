@@ -16,7 +16,9 @@
  * the bench holds the reconciler lease, so no reconciler write competes with
  * the measured traffic (a leader's reconcilers are idle at steady state).
  * BENCH_QUICK=1: population 1/20, 4 s runs. BENCH_CLUSTER_SECONDS overrides
- * the run length. Writes bench/results/cluster.json.
+ * the run length; BENCH_CLUSTER_PARTS=creates or =memory runs one part;
+ * BENCH_HEAPSNAPSHOT=1 adds a heap summary by constructor at scale (slow:
+ * off by default). Writes bench/results/cluster.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,7 @@ import { apiClient, type ApiClient } from './lib/cluster-http.js';
 import { createRun, setWebhooks, type CreateRun } from './lib/cluster-creates.js';
 import { admissionLatency, populate, type LatencyResult, type PopulateResult } from './lib/cluster-memory.js';
 import { benchPolicyText, FULL_POPULATION, namespaceBody, PROFILE, type PodKind, type Population } from './lib/cluster-objects.js';
+import { heapSummary, type HeapSummary } from './lib/cluster-heap.js';
 import { ensureBuilt, metricValue, startServeChild, type ServeChild, type ServeChildOptions } from './lib/cluster-serve.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -40,6 +43,9 @@ const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? (QUICK ? 4 : 10));
 const CLIENTS = 16;
 const ROUNDS = 2;
 const IN_FLIGHT = 64;
+const HEAP_SNAPSHOT = process.env.BENCH_HEAPSNAPSHOT === '1';
+/** BENCH_CLUSTER_PARTS=creates or =memory runs one part (the idle figure is always measured). */
+const PARTS = new Set((process.env.BENCH_CLUSTER_PARTS ?? 'creates,memory').split(',').map((x) => x.trim()));
 const POPULATION: Population = QUICK
   ? { namespaces: FULL_POPULATION.namespaces / 20, services: FULL_POPULATION.services / 20, ingresses: FULL_POPULATION.ingresses / 20, secrets: FULL_POPULATION.secrets / 20 }
   : FULL_POPULATION;
@@ -126,7 +132,103 @@ const serveOptions = (identity: string): ServeChildOptions => ({
   helm: bin.helm,
   logFile: join(work, `${identity}.log`),
   identity,
+  // No cost until signalled: BENCH_HEAPSNAPSHOT=1 takes one at scale.
+  extraNodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${work}`],
 });
+
+/** The webhook configurations as the dev environment makes them, pointing at a replica's port. */
+function webhooksFor(port: number): Array<{ apiVersion: string; kind: string; metadata: { name: string } }> {
+  return webhookConfigurations({
+    policies: builtinPolicies(),
+    target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
+    caBundlePem: readFileSync(join(env.certDir, 'ca.crt'), 'utf8'),
+    systemNamespaces: systemNamespaces(policyFile),
+  }) as Array<{ apiVersion: string; kind: string; metadata: { name: string } }>;
+}
+
+interface CreatesResult {
+  runs: CreateRun[];
+  serverSide: { count: number; meanMs: number };
+}
+
+/** A: creates/s on/off, alternating, each Pod kind per state; the replica serving the webhooks is `replica`. */
+async function creates(replica: ServeChild): Promise<CreatesResult> {
+  const webhookObjects = webhooksFor(replica.port);
+  const runs: CreateRun[] = [];
+  const runOptions = { admin, namespace: POD_NAMESPACE, clients: CLIENTS, seconds: SECONDS, serverCpuSeconds: () => replica.cpuSeconds() };
+  const pods: PodKind[] = ['needs-defaults', 'complete'];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const state of ['on', 'off'] as const) {
+      const tSwitch = performance.now();
+      await setWebhooks(admin, webhookObjects, state === 'on', POD_NAMESPACE);
+      say(`webhooks ${state}: the API server acted on it after ${((performance.now() - tSwitch) / 1000).toFixed(1)} s`);
+      for (const pod of pods) {
+        const r = await createRun(runOptions, round, state, pod);
+        runs.push(r);
+        const calls =
+          state === 'on'
+            ? `, ${r.callsPerCreate.toFixed(2)} webhook calls/create (${r.mutatingCallsPerCreate.toFixed(2)} mutating), replica CPU ${r.serverCpuPct.toFixed(0)} %`
+            : '';
+        const failed = r.failed ? `, ${r.failed} failed: ${r.firstFailure}` : '';
+        say(
+          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${failed})${calls}; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s`,
+        );
+      }
+    }
+  }
+  return { runs, serverSide: await serverMeanMs(replica) };
+}
+
+interface MemoryResult {
+  populated: PopulateResult;
+  listeningMs: number;
+  readyMs: number;
+  syncCpuSeconds: number;
+  syncedMem: Measured;
+  settledMem: Measured;
+  afterMem: Measured;
+  latency: LatencyResult[];
+  heap?: HeapSummary & { seconds: number };
+}
+
+/** B: populate, then a fresh replica: time to sync, memory, admission latency with full caches (and a heap summary if asked). */
+async function memory(): Promise<MemoryResult> {
+  const p = POPULATION;
+  say(`B: populating ${p.namespaces} namespaces, ${p.services} Services, ${p.ingresses} Ingresses, ${p.secrets} Secrets (${IN_FLIGHT} in flight, webhooks off)`);
+  const populated = await populate(admin, p, IN_FLIGHT, say);
+  say(`populated ${populated.objects} objects in ${populated.seconds.toFixed(0)} s (${populated.perSecond.toFixed(0)}/s)`);
+  const full = await startServeChild(serveOptions('bench-replica-full'));
+  children.push(full);
+  const syncCpuSeconds = full.cpuSeconds();
+  const syncedMem = await memoryOf(full);
+  say(
+    `replica at scale: listening after ${(full.listeningMs / 1000).toFixed(1)} s, caches synced after ${(full.readyMs / 1000).toFixed(1)} s (${syncCpuSeconds.toFixed(1)} s CPU), RSS ${syncedMem.rssMiB.toFixed(0)} MiB`,
+  );
+  await sleep(3000);
+  const settledMem = await memoryOf(full);
+  const latency = await admissionLatency({
+    port: full.port,
+    certDir: env.certDir,
+    webhookClientKubeconfig: join(cp.dir, 'pki', 'webhook-client.kubeconfig'),
+    n: QUICK ? 100 : 300,
+    warmup: 50,
+  });
+  const afterMem = await memoryOf(full);
+  say(
+    `replica at scale, 3 s after sync: RSS ${settledMem.rssMiB.toFixed(0)} MiB, heap ${settledMem.heapUsedMiB.toFixed(0)} MiB; after the latency run RSS ${afterMem.rssMiB.toFixed(0)} MiB`,
+  );
+  for (const l of latency) say(`  ${l.path} (${l.what}): p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms${l.allowed ? '' : ' (denied)'}`);
+  let heap: MemoryResult['heap'];
+  if (HEAP_SNAPSHOT) {
+    say('heap snapshot of the replica at scale (BENCH_HEAPSNAPSHOT=1)');
+    heap = await heapSummary(full.pid, work);
+    say(`  ${(heap.totalBytes / MiB).toFixed(0)} MiB in the snapshot, taken and read in ${heap.seconds.toFixed(0)} s; by constructor, self size:`);
+    for (const g of heap.groups) say(`  ${(g.selfBytes / MiB).toFixed(1).padStart(7)} MiB ${String(g.count).padStart(9)}  ${g.name}`);
+    say(`  largest single nodes: ${heap.largest.map((n) => `${n.type} ${(n.bytes / MiB).toFixed(1)} MiB ${JSON.stringify(n.name.slice(0, 40))}`).join('; ')}`);
+  }
+  await full.stop();
+  return { populated, listeningMs: full.listeningMs, readyMs: full.readyMs, syncCpuSeconds, syncedMem, settledMem, afterMem, latency, ...(heap ? { heap } : {}) };
+}
 
 try {
   // The tenant namespace, its LimitRange and quota made by the in-process server (leader) of the dev environment.
@@ -139,68 +241,18 @@ try {
   say('namespace ready; handing over from the in-process server to a separate `serve` process');
   await env.server.close();
   await holdLease(admin);
+  // The dev environment's webhooks point at the server just closed; A registers its own.
+  await setWebhooks(admin, webhooksFor(0), false, POD_NAMESPACE);
 
-  // ------------------------------------------------------------ idle, empty cluster
   const replica = await startServeChild(serveOptions('bench-replica-1'));
   children.push(replica);
   await sleep(3000);
-  const idleMem = await memoryOf(replica);
-  say(`replica on an empty cluster: ready in ${(replica.readyMs / 1000).toFixed(1)} s, RSS ${idleMem.rssMiB.toFixed(0)} MiB, heap ${idleMem.heapUsedMiB.toFixed(0)} MiB`);
-
-  // ------------------------------------------------------------ A: creates/s
-  const webhookObjects = webhookConfigurations({
-    policies: builtinPolicies(),
-    target: { kind: 'url', baseUrl: `https://127.0.0.1:${replica.port}` },
-    caBundlePem: readFileSync(join(env.certDir, 'ca.crt'), 'utf8'),
-    systemNamespaces: systemNamespaces(policyFile),
-  }) as Array<{ apiVersion: string; kind: string; metadata: { name: string } }>;
-  const runs: CreateRun[] = [];
-  const runOptions = { admin, namespace: POD_NAMESPACE, clients: CLIENTS, seconds: SECONDS, serverCpuSeconds: () => replica.cpuSeconds() };
-  const pods: PodKind[] = ['needs-defaults', 'complete'];
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const state of ['on', 'off'] as const) {
-      const tSwitch = performance.now();
-      await setWebhooks(admin, webhookObjects, state === 'on', POD_NAMESPACE);
-      say(`webhooks ${state}: the API server acted on it after ${((performance.now() - tSwitch) / 1000).toFixed(1)} s`);
-      for (const pod of pods) {
-        const r = await createRun(runOptions, round, state, pod);
-        runs.push(r);
-        const calls = state === 'on' ? `, ${r.callsPerCreate.toFixed(2)} webhook calls/create (${r.mutatingCallsPerCreate.toFixed(2)} mutating), replica CPU ${r.serverCpuPct.toFixed(0)} %` : '';
-        say(
-          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${r.failed ? `, ${r.failed} failed: ${r.firstFailure}` : ''})${calls}; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s, a scrape ${r.scrapeSeconds.toFixed(1)} s`,
-        );
-      }
-    }
-  }
-  const serverSide = await serverMeanMs(replica);
+  const idle: Idle = { ...(await memoryOf(replica)), readyMs: replica.readyMs };
+  say(`replica on an empty cluster: ready in ${(replica.readyMs / 1000).toFixed(1)} s, RSS ${idle.rssMiB.toFixed(0)} MiB, heap ${idle.heapUsedMiB.toFixed(0)} MiB`);
+  const a = PARTS.has('creates') ? await creates(replica) : undefined;
   await replica.stop();
-
-  // ------------------------------------------------------------ B: memory at scale
-  say(
-    `B: populating ${POPULATION.namespaces} namespaces, ${POPULATION.services} Services, ${POPULATION.ingresses} Ingresses, ${POPULATION.secrets} Secrets (${IN_FLIGHT} in flight, webhooks off)`,
-  );
-  const populated: PopulateResult = await populate(admin, POPULATION, IN_FLIGHT, say);
-  say(`populated ${populated.objects} objects in ${populated.seconds.toFixed(0)} s (${populated.perSecond.toFixed(0)}/s)`);
-  const full = await startServeChild(serveOptions('bench-replica-full'));
-  children.push(full);
-  const syncCpuSeconds = full.cpuSeconds();
-  const syncedMem = await memoryOf(full);
-  say(`replica at scale: listening after ${(full.listeningMs / 1000).toFixed(1)} s, caches synced after ${(full.readyMs / 1000).toFixed(1)} s (${syncCpuSeconds.toFixed(1)} s CPU), RSS ${syncedMem.rssMiB.toFixed(0)} MiB`);
-  await sleep(3000);
-  const settledMem = await memoryOf(full);
-  const latency: LatencyResult[] = await admissionLatency({
-    port: full.port,
-    certDir: env.certDir,
-    webhookClientKubeconfig: join(cp.dir, 'pki', 'webhook-client.kubeconfig'),
-    n: QUICK ? 100 : 300,
-    warmup: 50,
-  });
-  const afterMem = await memoryOf(full);
-  say(`replica at scale, 3 s after sync: RSS ${settledMem.rssMiB.toFixed(0)} MiB, heap ${settledMem.heapUsedMiB.toFixed(0)} MiB; after the latency run RSS ${afterMem.rssMiB.toFixed(0)} MiB`);
-  for (const l of latency) say(`  ${l.path} (${l.what}): p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms${l.allowed ? '' : ' (denied)'}`);
-  await full.stop();
-
-  report({ runs, serverSide, idleMem, idleReadyMs: replica.readyMs, populated, full, syncCpuSeconds, syncedMem, settledMem, afterMem, latency });
+  const b = PARTS.has('memory') ? await memory() : undefined;
+  report(idle, a, b);
 } finally {
   for (const c of children) await c.stop();
   admin.close();
@@ -209,27 +261,24 @@ try {
 }
 
 // ---------------------------------------------------------------- report
-interface Inputs {
-  runs: CreateRun[];
-  serverSide: { count: number; meanMs: number };
-  idleMem: Measured;
-  idleReadyMs: number;
-  populated: PopulateResult;
-  full: ServeChild;
-  syncCpuSeconds: number;
-  syncedMem: Measured;
-  settledMem: Measured;
-  afterMem: Measured;
-  latency: LatencyResult[];
+interface Idle extends Measured {
+  readyMs: number;
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  pass?: boolean;
 }
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function report(i: Inputs): void {
-  const of = (state: 'on' | 'off', pod: PodKind) => i.runs.filter((r) => r.webhooks === state && r.pod === pod);
-  const rows: Array<{ figure: string; value: string; target: string; pass?: boolean }> = [];
+function createRows(a: CreatesResult): { rows: Row[]; summary: Record<string, unknown> } {
+  const rows: Row[] = [];
+  const of = (state: 'on' | 'off', pod: PodKind) => a.runs.filter((r) => r.webhooks === state && r.pod === pod);
   const ratios: Record<string, number> = {};
   for (const pod of ['needs-defaults', 'complete'] as const) {
     const on = mean(of('on', pod).map((r) => r.perSecond));
@@ -240,58 +289,84 @@ function report(i: Inputs): void {
       .join(', ');
     rows.push({ figure: `Pod creates/s, webhooks on ÷ off, ${pod} (on/off per round: ${each})`, value: (on / off).toFixed(2), target: '≥ 0.85', pass: on / off >= 0.85 });
   }
-  const calls = (pod: PodKind) => {
-    const on = of('on', pod);
-    return { total: mean(on.map((r) => r.callsPerCreate)), mutating: mean(on.map((r) => r.mutatingCallsPerCreate)) };
-  };
+  const calls = (pod: PodKind) => ({ total: mean(of('on', pod).map((r) => r.callsPerCreate)), mutating: mean(of('on', pod).map((r) => r.mutatingCallsPerCreate)) });
   const d = calls('needs-defaults');
   const c = calls('complete');
+  // What the policies need: a Pod needing defaults one mutation and one validation, a complete Pod one validation.
   rows.push({ figure: 'webhook calls per Pod create, needs defaults (mutating)', value: `${d.total.toFixed(2)} (${d.mutating.toFixed(2)})`, target: '≤ 2 (≤ 1)', pass: d.total <= 2.01 && d.mutating <= 1.01 });
   rows.push({ figure: 'webhook calls per Pod create, already complete (mutating)', value: `${c.total.toFixed(2)} (${c.mutating.toFixed(2)})`, target: '≤ 1 (0)', pass: c.total <= 1.01 && c.mutating <= 0.01 });
-  const onRuns = i.runs.filter((r) => r.webhooks === 'on');
+  const onRuns = a.runs.filter((r) => r.webhooks === 'on');
   const perHook = new Map<string, { calls: number; ms: number }>();
-  for (const r of onRuns) for (const h of r.calls) perHook.set(h.name, { calls: (perHook.get(h.name)?.calls ?? 0) + h.calls, ms: (perHook.get(h.name)?.ms ?? 0) + h.meanMs * h.calls });
+  for (const r of onRuns) {
+    for (const h of r.calls) perHook.set(h.name, { calls: (perHook.get(h.name)?.calls ?? 0) + h.calls, ms: (perHook.get(h.name)?.ms ?? 0) + h.meanMs * h.calls });
+  }
   for (const [name, h] of perHook) rows.push({ figure: `  API server's mean webhook time, ${name}`, value: `${(h.ms / h.calls).toFixed(1)} ms`, target: '—' });
-  rows.push({ figure: `  replica's own admission time (decode → encode), mean of ${i.serverSide.count}`, value: `${i.serverSide.meanMs.toFixed(2)} ms`, target: '—' });
-  rows.push({ figure: 'RSS of serve, idle, empty cluster (follower)', value: `${i.idleMem.rssMiB.toFixed(0)} MiB`, target: '≤ 100 MiB', pass: i.idleMem.rssMiB <= 100 });
-  rows.push({ figure: '  V8 heap used, idle, empty cluster', value: `${i.idleMem.heapUsedMiB.toFixed(0)} MiB`, target: '—' });
-  const p = POPULATION;
-  const scale = `${p.namespaces} ns, ${p.services} Svc, ${p.ingresses} Ing, ${p.secrets} Secrets`;
-  rows.push({ figure: `populate ${scale} through the API server`, value: `${i.populated.seconds.toFixed(0)} s (${i.populated.perSecond.toFixed(0)}/s)`, target: '—' });
-  rows.push({ figure: 'time to caches synced (spawn → /readyz 200)', value: `${(i.full.readyMs / 1000).toFixed(1)} s (${i.syncCpuSeconds.toFixed(1)} s CPU)`, target: '—' });
-  rows.push({ figure: `RSS of serve at ${scale}, 3 s after sync`, value: `${i.settledMem.rssMiB.toFixed(0)} MiB`, target: '≤ 250 MiB', pass: i.settledMem.rssMiB <= 250 });
-  rows.push({ figure: '  RSS at sync / after the latency run', value: `${i.syncedMem.rssMiB.toFixed(0)} / ${i.afterMem.rssMiB.toFixed(0)} MiB`, target: '≤ 250 MiB', pass: Math.max(i.syncedMem.rssMiB, i.afterMem.rssMiB) <= 250 });
-  rows.push({ figure: '  V8 heap used / total at scale', value: `${i.settledMem.heapUsedMiB.toFixed(0)} / ${i.settledMem.heapTotalMiB.toFixed(0)} MiB`, target: '—' });
-  for (const l of i.latency) rows.push({ figure: `  admission p50 / p99, caches full, ${l.path}`, value: `${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`, target: 'p99 ≤ 5 ms', pass: l.p99Ms <= 5 });
-  // C: what one replica sustained, and what its CPU cost per call implies for one core.
-  const served = onRuns.map((r) => ({ callsPerSec: (r.callsPerCreate * r.creates) / r.seconds, cpu: r.serverCpuPct, creates: r.perSecond, perCreate: r.callsPerCreate }));
-  const callsPerSec = mean(served.map((s) => s.callsPerSec));
-  const cpu = mean(served.map((s) => s.cpu));
+  rows.push({ figure: `  replica's own admission time (decode → encode), mean of ${a.serverSide.count}`, value: `${a.serverSide.meanMs.toFixed(2)} ms`, target: '—' });
+  // C: what one replica sustained, and what its CPU per call implies for one core (one Node process uses one core for this).
+  const served = onRuns.map((r) => ({ callsPerSec: (r.callsPerCreate * r.creates) / r.seconds, cpu: r.serverCpuPct, perCreate: r.callsPerCreate }));
+  const callsPerSec = mean(served.map((x) => x.callsPerSec));
+  const cpu = mean(served.map((x) => x.cpu));
   const perCore = callsPerSec / (cpu / 100);
-  const perCreate = mean(served.map((s) => s.perCreate));
+  const perCreate = mean(served.map((x) => x.perCreate));
   rows.push({ figure: 'one replica: webhook calls/s served in the on-runs (its CPU, % of one core)', value: `${callsPerSec.toFixed(0)} (${cpu.toFixed(0)} %)`, target: '—' });
   rows.push({ figure: '  ⇒ calls/s one replica (one core) handles, from its CPU per call', value: `≈ ${perCore.toFixed(0)}`, target: '—' });
   rows.push({ figure: `  ⇒ Pod creates/s one replica handles at ${perCreate.toFixed(2)} calls/create`, value: `≈ ${(perCore / perCreate).toFixed(0)}`, target: '—' });
+  return {
+    rows,
+    summary: {
+      runs: a.runs,
+      ratioOnOff: ratios,
+      callsPerCreate: { 'needs-defaults': d, complete: c },
+      replicaAdmissionMeanMs: a.serverSide.meanMs,
+      replica: { callsPerSecServed: callsPerSec, cpuPctOfOneCore: cpu, callsPerSecPerCoreEstimate: perCore, podCreatesPerSecPerCoreEstimate: perCore / perCreate },
+    },
+  };
+}
 
+function memoryRows(b: MemoryResult): Row[] {
+  const p = POPULATION;
+  const scale = `${p.namespaces} ns, ${p.services} Svc, ${p.ingresses} Ing, ${p.secrets} Secrets`;
+  const rows: Row[] = [
+    { figure: `populate ${scale} through the API server`, value: `${b.populated.seconds.toFixed(0)} s (${b.populated.perSecond.toFixed(0)}/s)`, target: '—' },
+    { figure: 'time to caches synced (spawn → /readyz 200)', value: `${(b.readyMs / 1000).toFixed(1)} s (${b.syncCpuSeconds.toFixed(1)} s CPU)`, target: '—' },
+    { figure: `RSS of serve at ${scale}, 3 s after sync`, value: `${b.settledMem.rssMiB.toFixed(0)} MiB`, target: '≤ 250 MiB', pass: b.settledMem.rssMiB <= 250 },
+    {
+      figure: '  RSS at sync / after the latency run',
+      value: `${b.syncedMem.rssMiB.toFixed(0)} / ${b.afterMem.rssMiB.toFixed(0)} MiB`,
+      target: '≤ 250 MiB',
+      pass: Math.max(b.syncedMem.rssMiB, b.afterMem.rssMiB) <= 250,
+    },
+    { figure: '  V8 heap used / total at scale', value: `${b.settledMem.heapUsedMiB.toFixed(0)} / ${b.settledMem.heapTotalMiB.toFixed(0)} MiB`, target: '—' },
+  ];
+  for (const l of b.latency) {
+    rows.push({ figure: `  admission p50 / p99, caches full, ${l.path}`, value: `${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`, target: 'p99 ≤ 5 ms', pass: l.p99Ms <= 5 });
+  }
+  return rows;
+}
+
+function report(idle: Idle, a: CreatesResult | undefined, b: MemoryResult | undefined): void {
+  const created = a ? createRows(a) : undefined;
+  const rows: Row[] = [
+    ...(created?.rows ?? []),
+    { figure: 'RSS of serve, idle, empty cluster (follower)', value: `${idle.rssMiB.toFixed(0)} MiB`, target: '≤ 100 MiB', pass: idle.rssMiB <= 100 },
+    { figure: '  V8 heap used, idle, empty cluster', value: `${idle.heapUsedMiB.toFixed(0)} MiB`, target: '—' },
+    ...(b ? memoryRows(b) : []),
+  ];
   const width = Math.max(...rows.map((r) => r.figure.length));
   console.log(`\n# cluster bench${QUICK ? ' (BENCH_QUICK: 1/20 population, short runs)' : ''}: ${CLIENTS} clients, ${SECONDS} s runs, ${ROUNDS} rounds`);
-  for (const r of rows) console.log(`${r.figure.padEnd(width)}  ${r.value.padStart(14)}  ${r.target.padEnd(12)} ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS'}`);
+  for (const r of rows) console.log(`${r.figure.padEnd(width)}  ${r.value.padStart(16)}  ${r.target.padEnd(11)} ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS'}`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const json = {
     when: new Date().toISOString(),
     quick: QUICK,
+    parts: [...PARTS],
     clients: CLIENTS,
     secondsPerRun: SECONDS,
     population: POPULATION,
-    creates: { runs: i.runs, ratioOnOff: ratios, callsPerCreate: { 'needs-defaults': d, complete: c }, replicaAdmissionMeanMs: i.serverSide.meanMs },
-    memory: {
-      idleEmptyCluster: { ...i.idleMem, readyMs: i.idleReadyMs },
-      atScale: { listeningMs: i.full.listeningMs, readyMs: i.full.readyMs, syncCpuSeconds: i.syncCpuSeconds, atSync: i.syncedMem, settled: i.settledMem, afterLatency: i.afterMem },
-      populate: i.populated,
-      admissionLatency: i.latency,
-    },
-    replica: { callsPerSecServed: callsPerSec, cpuPctOfOneCore: cpu, callsPerSecPerCoreEstimate: perCore, podCreatesPerSecPerCoreEstimate: perCore / perCreate },
+    idleEmptyCluster: idle,
+    ...(created ? { creates: created.summary } : {}),
+    ...(b ? { memory: b } : {}),
     table: rows,
     totalSeconds: (performance.now() - t0) / 1000,
   };

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync, statSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
@@ -116,13 +116,10 @@ export async function startServeChild(o: ServeChildOptions, timeoutMs = 180_000)
     ...['--port', String(port), '--metrics-port', String(metricsPort), '--host', '127.0.0.1', '--helm', o.helm],
   ];
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POD_NAME: o.identity },
-  });
-  const log = createWriteStream(o.logFile);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Logs straight to a file: a pipe to this (busy) process could hold up the replica's writes.
+  const log = openSync(o.logFile, 'w');
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, POD_NAME: o.identity } });
+  closeSync(log);
   const killNow = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
