@@ -188,7 +188,7 @@ interface MemoryResult {
   settledMem: Measured;
   afterMem: Measured;
   latency: LatencyResult[];
-  heap?: HeapSummary & { seconds: number };
+  heap?: HeapSummary & { seconds: number; afterGc: Measured };
 }
 
 /** B: populate, then a fresh replica: time to sync, memory, admission latency with full caches (and a heap summary if asked). */
@@ -221,9 +221,10 @@ async function memory(): Promise<MemoryResult> {
   let heap: MemoryResult['heap'];
   if (HEAP_SNAPSHOT) {
     say('heap snapshot of the replica at scale (BENCH_HEAPSNAPSHOT=1)');
-    heap = await heapSummary(full.pid, work);
+    heap = { ...(await heapSummary(full.pid, work)), afterGc: await memoryOf(full) };
     say(`  ${(heap.totalBytes / MiB).toFixed(0)} MiB in the snapshot, taken and read in ${heap.seconds.toFixed(0)} s; by constructor, self size:`);
     for (const g of heap.groups) say(`  ${(g.selfBytes / MiB).toFixed(1).padStart(7)} MiB ${String(g.count).padStart(9)}  ${g.name}`);
+    say(`  after the snapshot's full GC: RSS ${heap.afterGc.rssMiB.toFixed(0)} MiB, heap used ${heap.afterGc.heapUsedMiB.toFixed(0)} MiB`);
     say(`  largest single nodes: ${heap.largest.map((n) => `${n.type} ${(n.bytes / MiB).toFixed(1)} MiB ${JSON.stringify(n.name.slice(0, 40))}`).join('; ')}`);
   }
   await full.stop();
@@ -337,6 +338,15 @@ function memoryRows(b: MemoryResult): Row[] {
       pass: Math.max(b.syncedMem.rssMiB, b.afterMem.rssMiB) <= 250,
     },
     { figure: '  V8 heap used / total at scale', value: `${b.settledMem.heapUsedMiB.toFixed(0)} / ${b.settledMem.heapTotalMiB.toFixed(0)} MiB`, target: '—' },
+    ...(b.heap
+      ? [
+          {
+            figure: '  live heap in the snapshot; RSS / heap used after its full GC',
+            value: `${(b.heap.totalBytes / MiB).toFixed(0)}; ${b.heap.afterGc.rssMiB.toFixed(0)} / ${b.heap.afterGc.heapUsedMiB.toFixed(0)} MiB`,
+            target: '—',
+          },
+        ]
+      : []),
   ];
   for (const l of b.latency) {
     rows.push({ figure: `  admission p50 / p99, caches full, ${l.path}`, value: `${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`, target: 'p99 ≤ 5 ms', pass: l.p99Ms <= 5 });
