@@ -47,7 +47,12 @@ const HEAP_SNAPSHOT = process.env.BENCH_HEAPSNAPSHOT === '1';
 /** BENCH_CLUSTER_PARTS=creates or =memory runs one part (the idle figure is always measured). */
 const PARTS = new Set((process.env.BENCH_CLUSTER_PARTS ?? 'creates,memory').split(',').map((x) => x.trim()));
 const POPULATION: Population = QUICK
-  ? { namespaces: FULL_POPULATION.namespaces / 20, services: FULL_POPULATION.services / 20, ingresses: FULL_POPULATION.ingresses / 20, secrets: FULL_POPULATION.secrets / 20 }
+  ? {
+      namespaces: FULL_POPULATION.namespaces / 20,
+      services: FULL_POPULATION.services / 20,
+      ingresses: FULL_POPULATION.ingresses / 20,
+      secrets: FULL_POPULATION.secrets / 20,
+    }
   : FULL_POPULATION;
 const POD_NAMESPACE = 'bench-pods';
 const MiB = 2 ** 20;
@@ -194,7 +199,9 @@ interface MemoryResult {
 /** B: populate, then a fresh replica: time to sync, memory, admission latency with full caches (and a heap summary if asked). */
 async function memory(): Promise<MemoryResult> {
   const p = POPULATION;
-  say(`B: populating ${p.namespaces} namespaces, ${p.services} Services, ${p.ingresses} Ingresses, ${p.secrets} Secrets (${IN_FLIGHT} in flight, webhooks off)`);
+  say(
+    `B: populating ${p.namespaces} namespaces, ${p.services} Services, ${p.ingresses} Ingresses, ${p.secrets} Secrets (${IN_FLIGHT} in flight, webhooks off)`,
+  );
   const populated = await populate(admin, p, IN_FLIGHT, say);
   say(`populated ${populated.objects} objects in ${populated.seconds.toFixed(0)} s (${populated.perSecond.toFixed(0)}/s)`);
   const full = await startServeChild(serveOptions('bench-replica-full'));
@@ -228,7 +235,17 @@ async function memory(): Promise<MemoryResult> {
     say(`  largest single nodes: ${heap.largest.map((n) => `${n.type} ${(n.bytes / MiB).toFixed(1)} MiB ${JSON.stringify(n.name.slice(0, 40))}`).join('; ')}`);
   }
   await full.stop();
-  return { populated, listeningMs: full.listeningMs, readyMs: full.readyMs, syncCpuSeconds, syncedMem, settledMem, afterMem, latency, ...(heap ? { heap } : {}) };
+  return {
+    populated,
+    listeningMs: full.listeningMs,
+    readyMs: full.readyMs,
+    syncCpuSeconds,
+    syncedMem,
+    settledMem,
+    afterMem,
+    latency,
+    ...(heap ? { heap } : {}),
+  };
 }
 
 try {
@@ -249,7 +266,9 @@ try {
   children.push(replica);
   await sleep(3000);
   const idle: Idle = { ...(await memoryOf(replica)), readyMs: replica.readyMs };
-  say(`replica on an empty cluster: ready in ${(replica.readyMs / 1000).toFixed(1)} s, RSS ${idle.rssMiB.toFixed(0)} MiB, heap ${idle.heapUsedMiB.toFixed(0)} MiB`);
+  say(
+    `replica on an empty cluster: ready in ${(replica.readyMs / 1000).toFixed(1)} s, RSS ${idle.rssMiB.toFixed(0)} MiB, heap ${idle.heapUsedMiB.toFixed(0)} MiB`,
+  );
   const a = PARTS.has('creates') ? await creates(replica) : undefined;
   await replica.stop();
   const b = PARTS.has('memory') ? await memory() : undefined;
@@ -288,30 +307,61 @@ function createRows(a: CreatesResult): { rows: Row[]; summary: Record<string, un
     const each = of('on', pod)
       .map((r, k) => `${r.perSecond.toFixed(0)}/${(of('off', pod)[k]?.perSecond ?? NaN).toFixed(0)}`)
       .join(', ');
-    rows.push({ figure: `Pod creates/s, webhooks on ÷ off, ${pod} (on/off per round: ${each})`, value: (on / off).toFixed(2), target: '≥ 0.85', pass: on / off >= 0.85 });
+    rows.push({
+      figure: `Pod creates/s, webhooks on ÷ off, ${pod} (on/off per round: ${each})`,
+      value: (on / off).toFixed(2),
+      target: '≥ 0.85',
+      pass: on / off >= 0.85,
+    });
   }
-  const calls = (pod: PodKind) => ({ total: mean(of('on', pod).map((r) => r.callsPerCreate)), mutating: mean(of('on', pod).map((r) => r.mutatingCallsPerCreate)) });
+  const calls = (pod: PodKind) => ({
+    total: mean(of('on', pod).map((r) => r.callsPerCreate)),
+    mutating: mean(of('on', pod).map((r) => r.mutatingCallsPerCreate)),
+  });
   const d = calls('needs-defaults');
   const c = calls('complete');
   // What the policies need: a Pod needing defaults one mutation and one validation, a complete Pod one validation.
-  rows.push({ figure: 'webhook calls per Pod create, needs defaults (mutating)', value: `${d.total.toFixed(2)} (${d.mutating.toFixed(2)})`, target: '≤ 2 (≤ 1)', pass: d.total <= 2.01 && d.mutating <= 1.01 });
-  rows.push({ figure: 'webhook calls per Pod create, already complete (mutating)', value: `${c.total.toFixed(2)} (${c.mutating.toFixed(2)})`, target: '≤ 1 (0)', pass: c.total <= 1.01 && c.mutating <= 0.01 });
+  rows.push({
+    figure: 'webhook calls per Pod create, needs defaults (mutating)',
+    value: `${d.total.toFixed(2)} (${d.mutating.toFixed(2)})`,
+    target: '≤ 2 (≤ 1)',
+    pass: d.total <= 2.01 && d.mutating <= 1.01,
+  });
+  rows.push({
+    figure: 'webhook calls per Pod create, already complete (mutating)',
+    value: `${c.total.toFixed(2)} (${c.mutating.toFixed(2)})`,
+    target: '≤ 1 (0)',
+    pass: c.total <= 1.01 && c.mutating <= 0.01,
+  });
   const onRuns = a.runs.filter((r) => r.webhooks === 'on');
   const perHook = new Map<string, { calls: number; ms: number }>();
   for (const r of onRuns) {
-    for (const h of r.calls) perHook.set(h.name, { calls: (perHook.get(h.name)?.calls ?? 0) + h.calls, ms: (perHook.get(h.name)?.ms ?? 0) + h.meanMs * h.calls });
+    for (const h of r.calls)
+      perHook.set(h.name, { calls: (perHook.get(h.name)?.calls ?? 0) + h.calls, ms: (perHook.get(h.name)?.ms ?? 0) + h.meanMs * h.calls });
   }
   for (const [name, h] of perHook) rows.push({ figure: `  API server's mean webhook time, ${name}`, value: `${(h.ms / h.calls).toFixed(1)} ms`, target: '—' });
-  rows.push({ figure: `  replica's own admission time (decode → encode), mean of ${a.serverSide.count}`, value: `${a.serverSide.meanMs.toFixed(2)} ms`, target: '—' });
+  rows.push({
+    figure: `  replica's own admission time (decode → encode), mean of ${a.serverSide.count}`,
+    value: `${a.serverSide.meanMs.toFixed(2)} ms`,
+    target: '—',
+  });
   // C: what one replica sustained, and what its CPU per call implies for one core (one Node process uses one core for this).
   const served = onRuns.map((r) => ({ callsPerSec: (r.callsPerCreate * r.creates) / r.seconds, cpu: r.serverCpuPct, perCreate: r.callsPerCreate }));
   const callsPerSec = mean(served.map((x) => x.callsPerSec));
   const cpu = mean(served.map((x) => x.cpu));
   const perCore = callsPerSec / (cpu / 100);
   const perCreate = mean(served.map((x) => x.perCreate));
-  rows.push({ figure: 'one replica: webhook calls/s served in the on-runs (its CPU, % of one core)', value: `${callsPerSec.toFixed(0)} (${cpu.toFixed(0)} %)`, target: '—' });
+  rows.push({
+    figure: 'one replica: webhook calls/s served in the on-runs (its CPU, % of one core)',
+    value: `${callsPerSec.toFixed(0)} (${cpu.toFixed(0)} %)`,
+    target: '—',
+  });
   rows.push({ figure: '  ⇒ calls/s one replica (one core) handles, from its CPU per call', value: `≈ ${perCore.toFixed(0)}`, target: '—' });
-  rows.push({ figure: `  ⇒ Pod creates/s one replica handles at ${perCreate.toFixed(2)} calls/create`, value: `≈ ${(perCore / perCreate).toFixed(0)}`, target: '—' });
+  rows.push({
+    figure: `  ⇒ Pod creates/s one replica handles at ${perCreate.toFixed(2)} calls/create`,
+    value: `≈ ${(perCore / perCreate).toFixed(0)}`,
+    target: '—',
+  });
   return {
     rows,
     summary: {
@@ -319,7 +369,12 @@ function createRows(a: CreatesResult): { rows: Row[]; summary: Record<string, un
       ratioOnOff: ratios,
       callsPerCreate: { 'needs-defaults': d, complete: c },
       replicaAdmissionMeanMs: a.serverSide.meanMs,
-      replica: { callsPerSecServed: callsPerSec, cpuPctOfOneCore: cpu, callsPerSecPerCoreEstimate: perCore, podCreatesPerSecPerCoreEstimate: perCore / perCreate },
+      replica: {
+        callsPerSecServed: callsPerSec,
+        cpuPctOfOneCore: cpu,
+        callsPerSecPerCoreEstimate: perCore,
+        podCreatesPerSecPerCoreEstimate: perCore / perCreate,
+      },
     },
   };
 }
@@ -330,7 +385,12 @@ function memoryRows(b: MemoryResult): Row[] {
   const rows: Row[] = [
     { figure: `populate ${scale} through the API server`, value: `${b.populated.seconds.toFixed(0)} s (${b.populated.perSecond.toFixed(0)}/s)`, target: '—' },
     { figure: 'time to caches synced (spawn → /readyz 200)', value: `${(b.readyMs / 1000).toFixed(1)} s (${b.syncCpuSeconds.toFixed(1)} s CPU)`, target: '—' },
-    { figure: `RSS of serve at ${scale}, 3 s after sync`, value: `${b.settledMem.rssMiB.toFixed(0)} MiB`, target: '≤ 250 MiB', pass: b.settledMem.rssMiB <= 250 },
+    {
+      figure: `RSS of serve at ${scale}, 3 s after sync`,
+      value: `${b.settledMem.rssMiB.toFixed(0)} MiB`,
+      target: '≤ 250 MiB',
+      pass: b.settledMem.rssMiB <= 250,
+    },
     {
       figure: '  RSS at sync / after the latency run',
       value: `${b.syncedMem.rssMiB.toFixed(0)} / ${b.afterMem.rssMiB.toFixed(0)} MiB`,
@@ -349,7 +409,12 @@ function memoryRows(b: MemoryResult): Row[] {
       : []),
   ];
   for (const l of b.latency) {
-    rows.push({ figure: `  admission p50 / p99, caches full, ${l.path}`, value: `${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`, target: 'p99 ≤ 5 ms', pass: l.p99Ms <= 5 });
+    rows.push({
+      figure: `  admission p50 / p99, caches full, ${l.path}`,
+      value: `${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`,
+      target: 'p99 ≤ 5 ms',
+      pass: l.p99Ms <= 5,
+    });
   }
   return rows;
 }
@@ -364,7 +429,8 @@ function report(idle: Idle, a: CreatesResult | undefined, b: MemoryResult | unde
   ];
   const width = Math.max(...rows.map((r) => r.figure.length));
   console.log(`\n# cluster bench${QUICK ? ' (BENCH_QUICK: 1/20 population, short runs)' : ''}: ${CLIENTS} clients, ${SECONDS} s runs, ${ROUNDS} rounds`);
-  for (const r of rows) console.log(`${r.figure.padEnd(width)}  ${r.value.padStart(16)}  ${r.target.padEnd(11)} ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS'}`);
+  for (const r of rows)
+    console.log(`${r.figure.padEnd(width)}  ${r.value.padStart(16)}  ${r.target.padEnd(11)} ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS'}`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const json = {

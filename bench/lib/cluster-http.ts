@@ -96,7 +96,13 @@ export function apiClient(kubeconfig: string, maxSockets: number): ApiClient {
  * Runs `task(i)` for i = 0..count-1 with `inFlight` at a time; `progress`
  * gets the number done every `everyMs`. Returns the wall time in ms.
  */
-export async function pool(count: number, inFlight: number, task: (i: number) => Promise<void>, progress?: (done: number) => void, everyMs = 5000): Promise<number> {
+export async function pool(
+  count: number,
+  inFlight: number,
+  task: (i: number) => Promise<void>,
+  progress?: (done: number) => void,
+  everyMs = 5000,
+): Promise<number> {
   const t0 = performance.now();
   let next = 0;
   let done = 0;

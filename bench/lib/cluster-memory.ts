@@ -72,7 +72,12 @@ export async function populate(admin: ApiClient, p: Population, inFlight: number
     rest.length,
     inFlight,
     (j) => post(...rest[j]!),
-    () => say(`  ${Object.entries(counts).map(([k, n]) => `${k} ${done[k]}/${n}`).join(', ')}`),
+    () =>
+      say(
+        `  ${Object.entries(counts)
+          .map(([k, n]) => `${k} ${done[k]}/${n}`)
+          .join(', ')}`,
+      ),
   );
   const seconds = (performance.now() - t0) / 1000;
   const objects = p.namespaces + total;
@@ -109,7 +114,9 @@ function latencyCases(): Array<{ path: string; what: string; review: () => strin
     metadata: { name: 'new-ing' },
     spec: {
       ingressClassName: 'harbormaster',
-      rules: [{ host: 'brand-new.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'x', port: { number: 80 } } } }] } }],
+      rules: [
+        { host: 'brand-new.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'x', port: { number: 80 } } } }] } },
+      ],
     },
   };
   return [
@@ -134,7 +141,13 @@ export interface LatencyResult {
  * `n` AdmissionReviews per case, one at a time over one keep-alive
  * connection, presenting the API server's webhook client certificate.
  */
-export async function admissionLatency(o: { port: number; certDir: string; webhookClientKubeconfig: string; n: number; warmup: number }): Promise<LatencyResult[]> {
+export async function admissionLatency(o: {
+  port: number;
+  certDir: string;
+  webhookClientKubeconfig: string;
+  n: number;
+  warmup: number;
+}): Promise<LatencyResult[]> {
   const client = kubeconfigCredentials(o.webhookClientKubeconfig);
   const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: readFileSync(join(o.certDir, 'ca.crt')), cert: client.cert, key: client.key });
   const post = (path: string, body: string): Promise<string> =>

@@ -162,7 +162,8 @@ export function populationSecret(i: number, p: Population, m: SecretMaterial): {
   let obj: Record<string, unknown>;
   if (kind < 4) obj = gcpSecret(name, gcpKey({ project_id: `project-${i % 1000}` }, m.rsa));
   else if (kind < 8) obj = awsSecret(name, awsValues());
-  else if (kind === 8) obj = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name }, data: { 'tls.crt': b64(m.tls.cert), 'tls.key': b64(m.tls.key) } };
+  else if (kind === 8)
+    obj = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name }, data: { 'tls.crt': b64(m.tls.cert), 'tls.key': b64(m.tls.key) } };
   else obj = { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name }, data: { token: randomBytes(24).toString('base64') } };
   return { namespace: nsName(home(i, p.secrets, p)), body: JSON.stringify(obj) };
 }
