@@ -23,13 +23,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile } from '../src/config/load.js';
+import { parseAllDocuments } from 'yaml';
 import { ensureBinaries } from '../src/dev/binaries.js';
 import { startDevEnvironment } from '../src/dev/environment.js';
-import { webhookConfigurations } from '../src/manifests/webhooks.js';
 import { silentLogger } from '../src/observability/log.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { builtinPolicies } from '../src/policies/index.js';
 import { QUOTA_NAME } from '../src/policies/resource-defaults/names.js';
 import { apiClient, type ApiClient } from './lib/cluster-http.js';
 import { createRun, setWebhooks, type CreateRun } from './lib/cluster-creates.js';
@@ -90,12 +88,6 @@ async function holdLease(admin: ApiClient): Promise<void> {
   throw new Error('taking the lease: conflicts');
 }
 
-function systemNamespaces(file: string): string[] {
-  const loaded = loadConfigFile(file);
-  if (!loaded.ok) throw new Error(`bench policy file invalid: ${JSON.stringify(loaded.problems)}`);
-  return [...loaded.config.systemNamespaces];
-}
-
 interface Measured {
   rssMiB: number;
   heapUsedMiB: number;
@@ -127,6 +119,7 @@ writeFileSync(policyFile, benchPolicyText());
 say(`starting the control plane (no simulated nodes)${QUICK ? ' — BENCH_QUICK: population 1/20' : ''}`);
 const env = await startDevEnvironment({ binaries: bin, logger: silentLogger(), configPath: policyFile, nodes: 0, progress: (l) => say(`  ${l}`) });
 const cp = env.controlPlane;
+const inProcessPort = env.server.port;
 const admin = apiClient(cp.kubeconfigs.admin, IN_FLIGHT);
 const children: ServeChild[] = [];
 const serveOptions = (identity: string): ServeChildOptions => ({
@@ -141,14 +134,26 @@ const serveOptions = (identity: string): ServeChildOptions => ({
   extraNodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${work}`],
 });
 
-/** The webhook configurations as the dev environment makes them, pointing at a replica's port. */
-function webhooksFor(port: number): Array<{ apiVersion: string; kind: string; metadata: { name: string } }> {
-  return webhookConfigurations({
-    policies: builtinPolicies(),
-    target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
-    caBundlePem: readFileSync(join(env.certDir, 'ca.crt'), 'utf8'),
-    systemNamespaces: systemNamespaces(policyFile),
-  }) as Array<{ apiVersion: string; kind: string; metadata: { name: string } }>;
+type WebhookConfig = { apiVersion: string; kind: string; metadata: { name: string }; webhooks: Array<{ clientConfig: { url?: string } }> };
+
+/**
+ * The webhook configurations the dev environment registered (its
+ * webhooks.yaml, generated from the registry and the policy in force),
+ * re-pointed from its in-process server at a replica's port: the bench
+ * measures exactly what `harbormaster dev` installs.
+ */
+function webhooksFor(port: number): WebhookConfig[] {
+  const from = `https://127.0.0.1:${inProcessPort}/`;
+  const docs = parseAllDocuments(readFileSync(env.webhooksFile, 'utf8')).map((d) => d.toJS() as WebhookConfig | null);
+  return docs
+    .filter((d): d is WebhookConfig => d !== null && typeof d === 'object' && Array.isArray(d.webhooks))
+    .map((d) => ({
+      ...d,
+      webhooks: d.webhooks.map((w) => {
+        if (!w.clientConfig.url?.startsWith(from)) throw new Error(`${env.webhooksFile}: webhook URL ${w.clientConfig.url} is not under ${from}`);
+        return { ...w, clientConfig: { ...w.clientConfig, url: `https://127.0.0.1:${port}/${w.clientConfig.url.slice(from.length)}` } };
+      }),
+    }));
 }
 
 interface CreatesResult {
