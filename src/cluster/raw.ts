@@ -97,14 +97,33 @@ export async function deleteObject(kc: KubeConfig, o: { apiVersion: string; reso
 }
 
 /** A list as the API server sends it (no typed deserialization), for informers. */
+/** Objects per page of a list: a list of 50,000 Secrets never arrives as one 100 MB body. */
+export const LIST_PAGE_SIZE = 500;
+
+/**
+ * Lists a collection page by page (`limit` + `continue`), so the largest
+ * body held at once is one page; `each` may slim every item of a page before
+ * the next one is read. The resourceVersion is the snapshot's, as for one
+ * unpaged list.
+ */
 export async function rawList<T>(
   kc: KubeConfig,
   path: string,
   selectors: { labelSelector?: string; fieldSelector?: string } = {},
+  each?: (item: T) => T,
 ): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string }; items: T[] }> {
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
   if (selectors.labelSelector) query.labelSelector = selectors.labelSelector;
   if (selectors.fieldSelector) query.fieldSelector = selectors.fieldSelector;
-  const res = await rawRequest<{ metadata?: { resourceVersion?: string }; items?: T[] }>(kc, { method: 'GET', path, query });
-  return { metadata: res.body.metadata ?? {}, items: res.body.items ?? [] };
+  const items: T[] = [];
+  let resourceVersion: string | undefined;
+  for (;;) {
+    const res = await rawRequest<{ metadata?: { resourceVersion?: string; continue?: string }; items?: T[] }>(kc, { method: 'GET', path, query });
+    for (const item of res.body.items ?? []) items.push(each ? each(item) : item);
+    resourceVersion = res.body.metadata?.resourceVersion ?? resourceVersion;
+    const next = res.body.metadata?.continue;
+    if (!next) break;
+    query.continue = next;
+  }
+  return { metadata: resourceVersion !== undefined ? { resourceVersion } : {}, items };
 }
