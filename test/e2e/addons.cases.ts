@@ -160,6 +160,18 @@ export function addonCases(get: () => E2E): void {
       assert.match(cred.stderr, /\[addons\.no-credentials\] .*\/apiKey looks like a credential; reference a Secret instead/);
       const unknown = await e.k(['annotate', 'cluster', 'local', 'addons.harbormaster.io/grafana=enabled']);
       assert.match(unknown.stderr, /\[addons\.known-addon\]/);
+      // An UPDATE pinning a version the catalog does not keep, or values the pinned version's schema lacks.
+      const version = await e.k(['annotate', 'cluster', 'local', 'addons.harbormaster.io/prometheus.version=0.0.1', '--overwrite']);
+      assert.match(version.stderr, /\[addons\.version\] .*no version "0\.0\.1"/);
+      const older = await e.k([
+        'annotate',
+        'cluster',
+        'local',
+        'addons.harbormaster.io/prometheus.version=1.0.0',
+        'addons.harbormaster.io/prometheus.values={"server":{"kubelet":{"insecureSkipVerify":true}}}',
+        '--overwrite',
+      ]);
+      assert.match(older.stderr, /\[addons\.values\] .*kubelet: unknown field/);
     });
 
     it('render cache: a re-reconcile does not run helm again', async () => {
