@@ -12,6 +12,7 @@ import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Decision } from '../policy/decision.js';
 import { judgeCaller, requireClientCertificate } from './client-auth.js';
 import { evaluate } from './engine.js';
 import type { PolicyRegistry } from './registry.js';
@@ -77,8 +78,22 @@ function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: B
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics?.duration.observe({ webhook }, seconds);
   deps.metrics?.requests.inc({ webhook, operation: request.operation, allowed: String(decision.allowed) });
+  if (deps.metrics) countFindings(deps.metrics, decision);
   if (!decision.allowed) logDenial(deps.logger, webhook, request, decision.denials);
   return { status: 200, body: review };
+}
+
+/** One count per rule and mode per request (not per message: a rule's 3,000 findings on one object are one). */
+function countFindings(metrics: Metrics, decision: Decision): void {
+  if (decision.denials.length === 0 && decision.findings.length === 0) return;
+  const seen = new Set<string>();
+  const all = [...decision.denials.map((d) => ({ rule: d.rule, mode: 'enforce' })), ...decision.findings];
+  for (const { rule, mode } of all) {
+    const key = `${mode} ${rule}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    metrics.findings.inc({ rule, mode });
+  }
 }
 
 function logDenial(logger: Logger, webhook: string, request: AdmissionRequest, denials: ReadonlyArray<{ rule: string }>): void {

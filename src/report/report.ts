@@ -4,7 +4,8 @@
  */
 import type { PolicyRegistry } from '../admission/registry.js';
 import type { KubeObject } from '../kube/types.js';
-import type { PolicyConfig } from '../config/types.js';
+import type { Exemption, PolicyConfig, RuleMode } from '../config/types.js';
+import { exemptionCovers, ruleMode } from '../policy/modes.js';
 import { nginxRiskTable } from '../policies/ingress/validate.js';
 
 export interface RuleReport {
@@ -16,7 +17,8 @@ export interface RuleReport {
   webhook: string;
   failurePolicy: string;
   failurePolicyReason: string;
-  exemptions: Array<{ namespaces: string[]; reason?: string }>;
+  mode: RuleMode;
+  exemptions: Array<Omit<Exemption, 'rule'>>;
   settings: unknown;
 }
 
@@ -60,9 +62,8 @@ export function buildReport(registry: PolicyRegistry, config: PolicyConfig, rbac
         webhook: `/${p.type}/${p.name}`,
         failurePolicy: p.webhook.failurePolicy,
         failurePolicyReason: p.webhook.failurePolicyReason,
-        exemptions: config.exemptions
-          .filter((e) => e.rule === r.id || (e.rule.endsWith('.*') && r.id.startsWith(e.rule.slice(0, -1))))
-          .map((e) => ({ namespaces: e.namespaces, ...(e.reason ? { reason: e.reason } : {}) })),
+        mode: ruleMode(config, r.id),
+        exemptions: config.exemptions.filter((e) => exemptionCovers(e, r.id)).map(({ rule: _rule, ...rest }) => rest),
         settings: settingsFor(p.name, config),
       });
     }
@@ -73,18 +74,24 @@ export function buildReport(registry: PolicyRegistry, config: PolicyConfig, rbac
   return { rules, nginxAnnotationRisks: nginxRiskTable(), excludedNamespaces: config.systemNamespaces, rbac };
 }
 
+/** One exemption in a line: what it covers, until when, and why. */
+function exemptionText(e: Omit<Exemption, 'rule'>): string {
+  const where = [e.namespaces ? `namespaces ${e.namespaces.join(', ')}` : '', e.names ? `names ${e.names.join(', ')}` : ''].filter(Boolean).join(', ');
+  return `${where}${e.expires ? ` until ${e.expires}` : ''}: ${e.reason}`;
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 export function renderMarkdown(report: PolicyReport): string {
   const out: string[] = ['# Harbormaster policy report', '', '## Rules', ''];
-  out.push('| rule | what it does | kinds | operations | action | webhook (failurePolicy) | exemptions | settings |');
+  out.push('| rule | what it does | kinds | operations | action (mode) | webhook (failurePolicy) | exemptions | settings |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const r of report.rules) {
-    const ex = r.exemptions.map((e) => e.namespaces.join(', ')).join('; ') || 'none';
+    const ex = r.exemptions.map(exemptionText).join('; ') || 'none';
     out.push(
-      `| \`${r.id}\` | ${cell(r.description)} | ${r.kinds.join(', ')} | ${r.operations.join(', ')} | ${r.action} | \`${r.webhook}\` (${r.failurePolicy}) | ${cell(ex)} | \`${cell(JSON.stringify(r.settings))}\` |`,
+      `| \`${r.id}\` | ${cell(r.description)} | ${r.kinds.join(', ')} | ${r.operations.join(', ')} | ${r.action} (${r.mode}) | \`${r.webhook}\` (${r.failurePolicy}) | ${cell(ex)} | \`${cell(JSON.stringify(r.settings))}\` |`,
     );
   }
   out.push('', '## Failure policies', '');
@@ -125,7 +132,7 @@ export function renderHtml(report: PolicyReport): string {
   const rows = report.rules
     .map(
       (r) =>
-        `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.description)}</td><td>${esc(r.kinds.join(', '))}</td><td>${esc(r.operations.join(', '))}</td><td>${esc(r.action)}</td><td><code>${esc(r.webhook)}</code> (${esc(r.failurePolicy)})</td><td>${esc(r.exemptions.map((e) => e.namespaces.join(', ')).join('; ') || 'none')}</td><td><code>${esc(JSON.stringify(r.settings))}</code></td></tr>`,
+        `<tr><td><code>${esc(r.id)}</code></td><td>${esc(r.description)}</td><td>${esc(r.kinds.join(', '))}</td><td>${esc(r.operations.join(', '))}</td><td>${esc(r.action)} (${esc(r.mode)})</td><td><code>${esc(r.webhook)}</code> (${esc(r.failurePolicy)})</td><td>${esc(r.exemptions.map(exemptionText).join('; ') || 'none')}</td><td><code>${esc(JSON.stringify(r.settings))}</code></td></tr>`,
     )
     .join('\n');
   const rbac = report.rbac
@@ -140,7 +147,7 @@ export function renderHtml(report: PolicyReport): string {
 </head><body>
 <h1>Harbormaster policy report</h1>
 <h2>Rules</h2>
-<table><thead><tr><th>rule</th><th>what it does</th><th>kinds</th><th>operations</th><th>action</th><th>webhook</th><th>exemptions</th><th>settings</th></tr></thead>
+<table><thead><tr><th>rule</th><th>what it does</th><th>kinds</th><th>operations</th><th>action (mode)</th><th>webhook</th><th>exemptions</th><th>settings</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -12,10 +12,11 @@ import { CertWatcher } from '../certs/watcher.js';
 import { storeFromDir } from '../cluster/static.js';
 import { ClusterStore } from '../cluster/store.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
+import { exemptionState } from '../policy/modes.js';
 import { ConfigSource } from '../config/source.js';
 import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { builtinPolicies, defaultCatalog } from '../policies/index.js';
+import { builtinPolicies, builtinRuleIds, defaultCatalog } from '../policies/index.js';
 import { HelmRenderer } from '../addons/render.js';
 import type { ClusterMode } from './cluster-mode.js';
 import type { AddonManager } from '../addons/manager.js';
@@ -72,14 +73,19 @@ export class StartupError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { logger } = options;
-  const initial = loadConfigFile(options.configPath);
+  const parse = { ruleIds: builtinRuleIds() };
+  const initial = loadConfigFile(options.configPath, parse);
   if (!initial.ok) {
     throw new StartupError(`invalid policy file ${options.configPath}:\n${formatProblems(initial.problems)}`);
   }
-  const metrics = createMetrics({ defaultMetrics: true });
+  const metrics = createMetrics({
+    defaultMetrics: true,
+    expiredExemptions: () => config.current.exemptions.filter((e) => exemptionState(e, Date.now()) === 'expired').length,
+  });
   const config = new ConfigSource({
     path: options.configPath,
     initial: initial.config,
+    parse,
     ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
     onReload: (outcome) => {
       metrics.configReloads.inc({ result: outcome.result });
