@@ -16,6 +16,7 @@ import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
 import { tenancyCases } from './tenancy.cases.js';
 import { nodesCases } from './nodes.cases.js';
+import { modeCases } from './modes.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -37,6 +38,7 @@ describe('e2e against a real control plane', () => {
   resourceDefaultsCases(get);
   cloudCredentialsCases(get);
   networkCases(get);
+  modeCases(get);
   addonCases(get);
   addonRunCases(get);
   sidecarCases(get);
