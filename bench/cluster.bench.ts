@@ -195,7 +195,7 @@ async function creates(replica: ServeChild): Promise<CreatesResult> {
             : '';
         const failed = r.failed ? `, ${r.failed} failed: ${r.firstFailure}` : '';
         say(
-          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${failed})${calls}; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s`,
+          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${failed})${calls}; CPU/create: kube-apiserver ${r.cpuMsPerCreate.apiServer.toFixed(2)} ms, etcd ${r.cpuMsPerCreate.etcd.toFixed(2)} ms; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s`,
         );
       }
     }
