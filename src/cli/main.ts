@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { createLogger } from '../observability/log.js';
-import { DEFAULT_POLICY_FILE } from '../paths.js';
+import { DEFAULT_POLICY_FILE, PACKAGE_VERSION } from '../paths.js';
 import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
@@ -42,6 +42,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   program
     .name('harbormaster')
     .description('Admission webhook and addon server for tenant Kubernetes clusters')
+    .version(PACKAGE_VERSION)
+    // Program options only before the subcommand: `addons enable --version` is the bundle version.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
