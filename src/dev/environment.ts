@@ -63,7 +63,10 @@ export async function installHarbormaster(cp: ControlPlane, binaries: Binaries, 
     'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
   );
   const certDir = join(cp.dir, 'webhook-certs');
-  writeBundle(certDir, generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }));
+  writeBundle(
+    certDir,
+    generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }),
+  );
   return { certDir };
 }
 
