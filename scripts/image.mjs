@@ -9,7 +9,7 @@
 //               ldd lists, Debian's CA bundle, /tmp; no shell   -> BASE
 //   node-build  the same plus npm, /bin/sh, env and find           -> BUILD_BASE
 //   helm        the pinned helm from scripts/build-binaries.sh and /bin/sh -> HELM_BUILDER
-// The image itself is rebuilt only when its inputs change (the Containerfile,
+// The image itself is rebuilt only when its inputs change (this script, the Containerfile,
 // package*.json, tsconfig, src/, bin/, addons/, manifests/, the bases): their
 // hash is a label on the image.
 //
@@ -48,7 +48,7 @@ const RECIPE = 3;
 /** podman's default rlimits exceed this machine's, and the OCI runtime then fails with "setrlimit … operation not permitted". */
 export const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 /** What the Containerfile copies, and so what the image depends on. */
-const INPUT_FILES = ['Containerfile', '.containerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUT_FILES = ['Containerfile', '.containerignore', 'scripts/image.mjs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const INPUT_DIRS = ['src', 'bin', 'addons', 'manifests'];
 
 const say = (m) => process.stderr.write(`[image] ${m}\n`);
@@ -74,16 +74,18 @@ function which(name) {
   return undefined;
 }
 
-/** podman, installed with apt when missing and we are root; anything else is a clear failure. */
+/**
+ * podman and runc (crun refuses this machine's hybrid cgroups), installed with
+ * apt-get when missing and we are root; anything else is a clear failure.
+ */
 function ensurePodman() {
-  let podman = which('podman');
-  if (podman) return podman;
+  if (which('podman') && (which('runc') || process.env.HARBORMASTER_OCI_RUNTIME)) return which('podman');
   const apt = which('apt-get');
+  const packages = ['podman', 'runc', 'conmon', 'netavark'];
   if (process.getuid?.() !== 0 || !apt) {
-    throw new Error('podman is not installed, and it can be installed here only as root with apt-get (apt-get install podman runc)');
+    throw new Error(`podman and runc are needed; they can be installed here only as root with apt-get (apt-get install ${packages.join(' ')})`);
   }
-  const packages = ['podman', 'runc', 'conmon'];
-  say(`podman missing: apt-get install ${packages.join(' ')}`);
+  say(`podman or runc missing: apt-get install ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () => run(apt, ['install', '-y', '--no-install-recommends', ...packages], { env, stdio: ['ignore', 2, 2] });
   if (install().status !== 0) {
@@ -91,7 +93,7 @@ function ensurePodman() {
     run(apt, ['update'], { env, stdio: ['ignore', 2, 2] });
     if (install().status !== 0) throw new Error(`apt-get install ${packages.join(' ')} failed; see the messages above`);
   }
-  podman = which('podman');
+  const podman = which('podman');
   if (!podman) throw new Error('apt-get installed podman but it is not on the PATH');
   return podman;
 }
