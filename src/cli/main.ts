@@ -10,6 +10,7 @@ import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
 // dev and addons load the Kubernetes client (~70 MiB): imported when their command runs, not by `serve --state` or `review`.
 import type { AddonsCliOptions } from './addons.js';
+import type { AuditCliOptions } from './audit.js';
 
 const addonsCli = (): Promise<typeof import('./addons.js')> => import('./addons.js');
 
@@ -127,6 +128,18 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     });
 
   program
+    .command('audit')
+    .description('evaluate every existing object the validating policies cover, read-only; exit 1 when anything is found')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
+    .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .option('--output <format>', 'text, json or policyreport', 'text')
+    .option('--apply', 'write one PolicyReport per namespace and a ClusterPolicyReport (wgpolicyk8s.io/v1alpha2), only where changed')
+    .action(async (o: AuditCliOptions) => {
+      // The Kubernetes client is heavy: loaded only when an audit runs.
+      code = await (await import('./audit.js')).runAudit(o, io);
+    });
+
+  program
     .command('policies')
     .description('print the security-review report of the policy in force')
     .option('--format <format>', 'md, html or json', 'md')
@@ -178,6 +191,12 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
       code = runCertsGenerate(o, io);
     });
 
+  // commander would print the top-level help, exit 0, for `unknown --help`: an unknown command is a usage error.
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (first !== undefined && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+    io.err(`harbormaster: unknown command "${first}"; see harbormaster --help\n`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -52,9 +52,16 @@ export interface DevEnvironment {
 export async function installHarbormaster(cp: ControlPlane, binaries: Binaries, say: (line: string) => void = () => undefined): Promise<{ certDir: string }> {
   const admin = cp.kubeconfigs.admin;
   say('installing namespace, ServiceAccount and RBAC from manifests/');
-  const files = ['crd-cluster.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
+  const files = ['crd-cluster.yaml', 'policyreport-crd.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
   await kubectlOk(binaries.kubectl, admin, ['apply', ...files]);
-  await kubectlOk(binaries.kubectl, admin, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
+  await kubectlOk(binaries.kubectl, admin, [
+    'wait',
+    '--for=condition=Established',
+    'crd/clusters.harbormaster.io',
+    'crd/policyreports.wgpolicyk8s.io',
+    'crd/clusterpolicyreports.wgpolicyk8s.io',
+    '--timeout=30s',
+  ]);
   // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
   await kubectlOk(
     binaries.kubectl,
