@@ -8,6 +8,7 @@ import { DEFAULT_POLICY_FILE, PACKAGE_VERSION } from '../paths.js';
 import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
+import { parseDuration } from '../audit/duration.js';
 // dev and addons load the Kubernetes client (~70 MiB): imported when their command runs, not by `serve --state` or `review`.
 import type { AddonsCliOptions } from './addons.js';
 import type { AuditCliOptions } from './audit.js';
@@ -65,6 +66,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'cluster state from manifest files, no API server')
     .option('--manage-certs', "keep Secret harbormaster-tls renewed and the webhooks' caBundle in sync (leader only)")
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
+    .option('--audit-interval <duration>', 'leader only: audit existing objects this often (e.g. 10m) and write PolicyReports that changed')
     .action(
       async (o: {
         config: string;
@@ -77,7 +79,14 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
         state?: string;
         manageCerts?: boolean;
         helm: string;
+        auditInterval?: string;
       }) => {
+        const auditIntervalMs = o.auditInterval === undefined ? undefined : parseDuration(o.auditInterval);
+        if (o.auditInterval !== undefined && !auditIntervalMs) {
+          io.err(`serve: --audit-interval must be a duration such as 90s, 10m or 1h\n`);
+          code = 2;
+          return;
+        }
         const logger = createLogger();
         // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
         const { startServer, StartupError } = await import('../runtime/serve.js');
@@ -94,6 +103,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
             ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
             ...(o.manageCerts ? { manageCerts: true } : {}),
             helm: o.helm,
+            ...(auditIntervalMs ? { auditIntervalMs } : {}),
           });
           code = await untilSignal(() => server.close());
         } catch (err) {

@@ -15,6 +15,8 @@ import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IngressConflictReporter } from '../ingress-conflicts/reporter.js';
 import { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
+import { PeriodicAudit } from '../audit/periodic.js';
+import { builtinPolicies } from '../policies/index.js';
 
 export interface LeaderTaskDeps {
   kubeconfig: KubeConfig;
@@ -25,6 +27,8 @@ export interface LeaderTaskDeps {
   logger: Logger;
   metrics: Metrics;
   manageCerts: boolean;
+  /** `serve --audit-interval`: audit the cluster this often and write PolicyReports that changed. */
+  auditIntervalMs?: number;
 }
 
 export class LeaderTasks {
@@ -33,6 +37,7 @@ export class LeaderTasks {
   addons: AddonManager | undefined;
   conflicts: IngressConflictReporter | undefined;
   certs: CertManager | undefined;
+  audit: PeriodicAudit | undefined;
 
   constructor(deps: LeaderTaskDeps) {
     this.#d = deps;
@@ -67,6 +72,17 @@ export class LeaderTasks {
       });
       this.certs.start();
     }
+    if (this.#d.auditIntervalMs !== undefined && this.#d.auditIntervalMs > 0) {
+      this.audit = new PeriodicAudit({
+        kubeconfig,
+        policies: builtinPolicies(this.#d.catalog),
+        config: this.#d.config,
+        intervalMs: this.#d.auditIntervalMs,
+        logger,
+        onWrite: (verb, kind) => writes('audit')(verb, kind),
+      });
+      this.audit.start();
+    }
   }
 
   stop(): void {
@@ -75,7 +91,9 @@ export class LeaderTasks {
     this.addons?.stop();
     this.conflicts?.stop();
     this.certs?.stop();
+    this.audit?.stop();
     this.namespaces = this.addons = this.conflicts = this.certs = undefined;
+    this.audit = undefined;
   }
 
   /** After a policy reload: re-check every namespace against its profile. */

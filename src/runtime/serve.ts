@@ -49,6 +49,8 @@ export interface ServeOptions {
   helm?: string;
   /** Leader keeps Secret harbormaster-tls renewed and the webhooks' caBundle in sync (in-cluster). */
   manageCerts?: boolean;
+  /** Leader audits the cluster this often (`--audit-interval`), writing PolicyReports that changed. */
+  auditIntervalMs?: number;
 }
 
 export interface RunningServer {
