@@ -7,7 +7,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AdmissionRequest } from '../kube/types.js';
+import type { AdmissionRequest, AdmissionResponse } from '../kube/types.js';
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
@@ -37,6 +37,8 @@ export interface AdmissionAppDeps {
    * /healthz and /readyz stay open, since the kubelet's probes carry no certificate.
    */
   clientAuth?: boolean;
+  /** Test hook, off by default: every request answered with an AdmissionReview, and the answer. */
+  onAnswer?: (record: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig }) => void;
 }
 
 function fail(res: Response, status: number, reason: string): void {
@@ -68,13 +70,15 @@ function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: B
   const request = decoded.request;
   const webhook = `${type}/${policyName}`;
   let decision;
+  const config = deps.config();
   try {
-    decision = evaluate({ policy, request, cluster: deps.cluster, config: deps.config() });
+    decision = evaluate({ policy, request, cluster: deps.cluster, config });
   } catch (err) {
     deps.logger.error({ uid: request.uid, webhook, err: (err as Error).message }, 'policy failed');
     return error(500, 'internal error evaluating the policy');
   }
   const review = toReview(toResponse(request.uid, decision));
+  if (deps.onAnswer && review.response) deps.onAnswer({ webhook, request, response: review.response, config });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics?.duration.observe({ webhook }, seconds);
   deps.metrics?.requests.inc({ webhook, operation: request.operation, allowed: String(decision.allowed) });

@@ -21,6 +21,9 @@ import { startServer, type RunningServer } from '../runtime/serve.js';
 import type { Binaries } from './binaries.js';
 import { startControlPlane, freePort, type ControlPlane } from './controlplane.js';
 import { kubectlOk } from './kubectl.js';
+import { snapshotView, type ViewSnapshot } from '../audit/snapshot.js';
+import type { AdmissionRequest, AdmissionResponse } from '../kube/types.js';
+import type { PolicyConfig } from '../config/types.js';
 
 export interface DevEnvironmentOptions {
   binaries: Binaries;
@@ -32,6 +35,21 @@ export interface DevEnvironmentOptions {
   identity?: string;
   /** Simulated nodes (see ControlPlaneOptions.nodes). */
   nodes?: number;
+  /**
+   * Test hook, off by default: every AdmissionReview the server answers, its
+   * answer, and the cluster view it decided with (a snapshot costing a few
+   * references; see src/audit/snapshot.ts).
+   */
+  onAdmission?: (record: AdmissionRecord) => void;
+}
+
+export interface AdmissionRecord {
+  webhook: string;
+  request: AdmissionRequest;
+  response: AdmissionResponse;
+  /** The policy in force for that answer. */
+  config: PolicyConfig;
+  view: ViewSnapshot;
 }
 
 export interface DevEnvironment {
@@ -94,6 +112,17 @@ export async function registerWebhooks(cp: ControlPlane, binaries: Binaries, o: 
   return webhooksFile;
 }
 
+function recorder(
+  onAdmission: (record: AdmissionRecord) => void,
+  server: () => RunningServer | undefined,
+): (r: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig }) => void {
+  return (r) => {
+    const running = server();
+    // Answers before startServer returned (none: the webhooks are registered later) have no store to show.
+    if (running) onAdmission({ ...r, view: snapshotView(running.store) });
+  };
+}
+
 export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
   const say = options.progress ?? (() => undefined);
   const cp = await startControlPlane({ binaries: options.binaries, progress: say, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
@@ -114,6 +143,7 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       logger: options.logger,
       helm: options.binaries.helm,
       ...(options.identity ? { identity: options.identity } : {}),
+      ...(options.onAdmission ? { onAdmission: recorder(options.onAdmission, () => server) } : {}),
     });
     await server.waitUntilReady(60_000);
 

@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdmissionApp } from '../admission/http.js';
+import { createAdmissionApp, type AdmissionAppDeps } from '../admission/http.js';
 import { PolicyRegistry } from '../admission/registry.js';
 import { listenHttps, type HttpsServer } from '../admission/server.js';
 import { CertWatcher } from '../certs/watcher.js';
@@ -51,6 +51,8 @@ export interface ServeOptions {
   manageCerts?: boolean;
   /** Leader audits the cluster this often (`--audit-interval`), writing PolicyReports that changed. */
   auditIntervalMs?: number;
+  /** Test hook, off by default: called with every AdmissionReview answered (src/admission/http.ts). */
+  onAdmission?: AdmissionAppDeps['onAnswer'];
 }
 
 export interface RunningServer {
@@ -138,6 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     metrics,
     clientAuth: options.clientCaFile !== undefined,
+    ...(options.onAdmission ? { onAnswer: options.onAdmission } : {}),
   });
   https = await listenHttps({ app, cert: certs.current, port: options.port, ...(options.host ? { host: options.host } : {}) });
   const metricsServer = await listenMetrics(metrics, options.metricsPort, options.host);
