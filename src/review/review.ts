@@ -42,6 +42,10 @@ export interface ReviewOptions {
   groups?: string[];
   /** The instant exemption expiry is judged at (ms since the epoch; default now). */
   now?: number;
+  /** UPDATE: the object as stored before (default: the object itself, an update that changes nothing). */
+  oldObject?: KubeObject;
+  /** A subresource request, e.g. `resize` for pods/resize, `status` for namespaces/status. */
+  subResource?: string;
 }
 
 /** Kinds that have no namespace. */
@@ -65,7 +69,10 @@ function splitApiVersion(apiVersion: string | undefined): { group: string; versi
   return i < 0 ? { group: '', version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
 }
 
-export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups'>): AdmissionRequest {
+export function buildRequest(
+  obj: KubeObject,
+  options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups' | 'oldObject' | 'subResource'>,
+): AdmissionRequest {
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const { group, version } = splitApiVersion(obj.apiVersion);
   const namespaced = !CLUSTER_SCOPED.has(kind);
@@ -78,12 +85,13 @@ export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'oper
     uid: randomUUID(),
     kind: { group, version, kind },
     resource: { group, version, resource: resourceOf(kind) },
+    ...(options.subResource ? { subResource: options.subResource } : {}),
     operation: options.operation,
     userInfo: { username: options.username ?? 'harbormaster-review', ...(options.groups?.length ? { groups: [...options.groups] } : {}) },
     ...(name ? { name } : {}),
     ...(namespace !== undefined ? { namespace } : {}),
     object: isDelete ? null : object,
-    oldObject: isDelete || options.operation === 'UPDATE' ? object : null,
+    oldObject: isDelete ? object : options.operation === 'UPDATE' ? (options.oldObject ? structuredClone(options.oldObject) : object) : null,
     dryRun: true,
   };
 }

@@ -17,6 +17,8 @@ import { clientAuthCases } from './client-auth.cases.js';
 import { tenancyCases } from './tenancy.cases.js';
 import { nodesCases } from './nodes.cases.js';
 import { modeCases } from './modes.cases.js';
+import { auditCases } from './audit.cases.js';
+import { parityCases } from './parity.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -45,6 +47,9 @@ describe('e2e against a real control plane', () => {
   clientAuthCases(get);
   tenancyCases(get);
   nodesCases(get);
+  auditCases(get);
+  // After every admission case that runs while the server is up: replays what was recorded.
+  parityCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.

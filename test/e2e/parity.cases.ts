@@ -1,0 +1,174 @@
+/**
+ * Issue 15 part 5: review/server parity for every case. Every AdmissionReview
+ * the server answered during the suite (recorded with the policy in force and
+ * the cluster view it decided with, test/e2e/env.ts) is replayed through
+ * `reviewObject` — the function `harbormaster review` runs — with the view
+ * turned back into the manifests `--state` reads. Two replays:
+ * - per call: the one webhook called, same request, must answer the same
+ *   allowed, message, warnings and patch, byte for byte;
+ * - per API request (all calls sharing the API server's request uid): review
+ *   running every policy in the API server's order must reach the same
+ *   decision, denial messages, warnings and combined patch.
+ * Then `audit` over what the suite leaves behind must find what replaying
+ * those objects through review (as the audit's tenant) finds.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PolicyRegistry } from '../../src/admission/registry.js';
+import { formatDenials, MAX_WARNINGS } from '../../src/admission/review.js';
+import { snapshotManifests, snapshotView, type ViewSnapshot } from '../../src/audit/snapshot.js';
+import { storeFromObjects } from '../../src/cluster/static.js';
+import type { ClusterStore } from '../../src/cluster/store.js';
+import type { AdmissionRecord } from '../../src/dev/environment.js';
+import type { KubeObject } from '../../src/kube/types.js';
+import type { Decision } from '../../src/policy/decision.js';
+import type { Policy } from '../../src/policy/types.js';
+import { builtinPolicies } from '../../src/policies/index.js';
+import { reviewObject, type ReviewResult } from '../../src/review/review.js';
+import type { E2E } from './env.js';
+
+const policies = builtinPolicies();
+
+/** One store per distinct snapshot: snapshots share their lists until the view changes. */
+class Views {
+  readonly #ids = new WeakMap<object, number>();
+  #next = 0;
+  readonly #stores = new Map<string, ClusterStore>();
+  checked = 0;
+  #id(o: object): number {
+    let id = this.#ids.get(o);
+    if (id === undefined) this.#ids.set(o, (id = this.#next++));
+    return id;
+  }
+  key(v: ViewSnapshot): string {
+    return Object.values(v)
+      .map((list: object) => this.#id(list))
+      .join(',');
+  }
+  store(v: ViewSnapshot): ClusterStore {
+    const k = this.key(v);
+    let s = this.#stores.get(k);
+    if (!s) {
+      s = storeFromObjects(snapshotManifests(v));
+      // The manifests are a faithful copy: read back, they are the very view the server had.
+      assert.deepEqual(snapshotView(s), v, 'the manifests rebuild the recorded view');
+      this.checked++;
+      this.#stores.set(k, s);
+    }
+    return s;
+  }
+}
+
+function input(r: AdmissionRecord): KubeObject {
+  const o = r.request.operation === 'DELETE' ? r.request.oldObject : r.request.object;
+  return o ?? {};
+}
+
+function replay(r: AdmissionRecord, registryPolicies: readonly Policy[], views: Views): ReviewResult {
+  const req = r.request;
+  return reviewObject(input(r), {
+    registry: new PolicyRegistry(registryPolicies),
+    cluster: views.store(r.view),
+    config: r.config,
+    operation: req.operation,
+    namespace: req.namespace ?? '',
+    ...(typeof req.userInfo.username === 'string' ? { username: req.userInfo.username } : {}),
+    ...(Array.isArray(req.userInfo.groups) ? { groups: req.userInfo.groups } : {}),
+    ...(req.operation === 'UPDATE' && req.oldObject ? { oldObject: req.oldObject } : {}),
+    ...(req.subResource ? { subResource: req.subResource } : {}),
+  });
+}
+
+function serverPatch(r: AdmissionRecord): unknown[] {
+  return r.response.patch ? (JSON.parse(Buffer.from(r.response.patch, 'base64').toString('utf8')) as unknown[]) : [];
+}
+
+const plainPatch = (res: ReviewResult): unknown[] => res.patch.map(({ rule: _rule, ...op }) => op);
+
+/** What the server sends for these warnings (the same cap as toResponse). */
+function cappedWarnings(w: readonly string[]): string[] {
+  return w.length <= MAX_WARNINGS ? [...w] : [...w.slice(0, MAX_WARNINGS - 1), `… and ${w.length - MAX_WARNINGS + 1} more warnings`];
+}
+
+/** The `[rule] message` items of a denial message (split where the next item starts). */
+function denialItems(message: string | undefined): string[] {
+  return message ? message.split(/; (?=\[[a-z0-9-]+\.[a-z0-9-]+\] )/) : [];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function parityCases(get: () => E2E): void {
+  describe('parity: every recorded admission replayed through review', () => {
+    it('per call: the same webhook through review answers exactly as the server did', () => {
+      const e = get();
+      const views = new Views();
+      const mismatches: string[] = [];
+      for (const r of e.admissions) {
+        const [type, name] = r.webhook.split('/');
+        const policy = policies.find((p) => p.type === type && p.name === name);
+        assert.ok(policy, r.webhook);
+        const res = replay(r, [policy], views);
+        const decision = { allowed: res.allowed, denials: res.denials, warnings: [], patch: [] } satisfies Decision;
+        const got = {
+          allowed: res.allowed,
+          message: res.allowed ? undefined : formatDenials(decision),
+          warnings: cappedWarnings(res.warnings),
+          patch: res.allowed ? plainPatch(res) : [],
+        };
+        const want = { allowed: r.response.allowed, message: r.response.status?.message, warnings: r.response.warnings ?? [], patch: serverPatch(r) };
+        try {
+          assert.deepEqual(got, want);
+        } catch {
+          mismatches.push(`${r.webhook} ${r.request.operation} ${r.request.kind.kind} ${r.request.namespace ?? ''}/${r.request.name ?? ''}: review ${JSON.stringify(got).slice(0, 400)} server ${JSON.stringify(want).slice(0, 400)}`);
+        }
+      }
+      process.stderr.write(`[parity] per call: ${e.admissions.length} answers compared, ${views.checked} distinct views rebuilt, ${mismatches.length} mismatches\n`);
+      assert.ok(e.admissions.length > 100, `the suite recorded ${e.admissions.length} answers`);
+      assert.deepEqual(mismatches, []);
+    });
+
+    it('per API request: review over every policy reaches the decision, messages, warnings and patch the API server got', () => {
+      const e = get();
+      const views = new Views();
+      const chains = new Map<string, AdmissionRecord[]>();
+      for (const r of e.admissions) {
+        if (!UUID.test(r.request.uid)) continue; // posted straight to the server by a test: compared per call only
+        let c = chains.get(r.request.uid);
+        if (!c) chains.set(r.request.uid, (c = []));
+        c.push(r);
+      }
+      const mismatches: string[] = [];
+      let viewChanged = 0;
+      for (const calls of chains.values()) {
+        const first = calls[0] as AdmissionRecord;
+        if (calls.some((c) => views.key(c.view) !== views.key(first.view))) viewChanged++;
+        const res = replay(first, policies, views);
+        const allowed = calls.every((c) => c.response.allowed);
+        const mutating = calls.filter((c) => c.webhook.startsWith('mutate/'));
+        const want = {
+          allowed,
+          denials: calls.flatMap((c) => denialItems(c.response.status?.message)).sort(),
+          warnings: [...new Set(calls.flatMap((c) => c.response.warnings ?? []))].sort(),
+          patch: allowed ? mutating.flatMap(serverPatch) : [],
+        };
+        const got = {
+          allowed: res.allowed,
+          denials: res.denials.map((d) => `[${d.rule}] ${d.message}`).sort(),
+          warnings: [...res.warnings].sort(),
+          patch: res.allowed ? plainPatch(res) : [],
+        };
+        try {
+          assert.deepEqual(got, want);
+        } catch {
+          const q = first.request;
+          mismatches.push(
+            `${q.operation} ${q.kind.kind} ${q.namespace ?? ''}/${q.name ?? ''} via ${calls.map((c) => c.webhook).join(',')}: review ${JSON.stringify(got).slice(0, 500)} server ${JSON.stringify(want).slice(0, 500)}`,
+          );
+        }
+      }
+      process.stderr.write(`[parity] per API request: ${chains.size} requests compared (${viewChanged} saw the view change between webhooks), ${mismatches.length} mismatches\n`);
+      for (const m of mismatches.slice(0, 20)) process.stderr.write(`[parity]   ${m}\n`);
+      assert.deepEqual(mismatches, []);
+    });
+  });
+}
