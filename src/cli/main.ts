@@ -154,8 +154,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .description('print the security-review report of the policy in force')
     .option('--format <format>', 'md, html or json', 'md')
     .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
-    .action((o: { format: string; config: string }) => {
-      code = runPolicies(o, io);
+    .option('--kubeconfig <file>', 'also audit this cluster and include the summary')
+    .action(async (o: { format: string; config: string; kubeconfig?: string }) => {
+      code = await runPolicies(o, io);
     });
 
   const addons = program.command('addons').description('addon catalog and control through the Cluster object');

@@ -21,8 +21,8 @@ export const POLICY_READS: Readonly<Record<string, readonly CachedKind[]>> = {
 
 /** Why a kind is read, in a reviewer's words. */
 export const READ_PURPOSE: Readonly<Record<CachedKind, string>> = {
-  Namespace: 'its annotations (profile, risk level, sidecars)',
-  ServiceAccount: 'its credentials annotation',
+  Namespace: 'annotations: profile, ingress risk, sidecars',
+  ServiceAccount: 'the credentials annotation',
   Secret: 'name and type only, never data',
   Service: 'who holds which VIP',
   Ingress: 'who holds which host, VIP and catch-all',

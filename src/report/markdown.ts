@@ -1,0 +1,103 @@
+/** The report as Markdown (the default of `harbormaster policies`). */
+import { md, mdCode } from './escape.js';
+import type { PolicySection, Report } from './model.js';
+
+export const SECTION_TITLES = [
+  '1. What is enforced, on whom',
+  '2. What is exempt, and why',
+  '3. What Harbormaster itself may do in the cluster',
+  '4. What an outage does',
+  '5. nginx annotation risk table',
+  '6. Audit of the cluster',
+] as const;
+
+function list(xs: readonly string[], none = 'none'): string {
+  return xs.length === 0 ? none : xs.map(mdCode).join(', ');
+}
+
+function policySection(p: PolicySection, report: Report): string[] {
+  const out = [`### ${mdCode(p.webhook)} — ${md(p.description)}`, ''];
+  out.push(`**failurePolicy ${p.failurePolicy}**: ${md(p.failurePolicyReason)}`, '');
+  out.push(`Reads from the cache: ${p.reads.length === 0 ? 'nothing (the request alone)' : p.reads.map((r) => `${r.kind} (${md(r.what)})`).join('; ')}.`, '');
+  if (p.settings.length > 0) {
+    out.push('Settings from the policy file:', '');
+    for (const s of p.settings) out.push(`- ${md(s.name)}: ${md(s.value)}`);
+    out.push('');
+  } else out.push('Settings from the policy file: none.', '');
+  out.push('| rule | what it does | kinds | operations | action | mode | exemptions |', '|---|---|---|---|---|---|---|');
+  for (const r of p.rules) {
+    const ex = r.exemptions.map((i) => {
+      const e = report.exemptions[i];
+      return e ? `${e.namespaces.map(md).join(', ') || 'all namespaces'}${e.state === 'expired' ? ' (expired)' : ''}` : '';
+    });
+    out.push(
+      `| ${mdCode(r.id)} | ${md(r.description)} | ${md(r.kinds.join(', '))} | ${r.operations.join(', ')} | ${r.action} | ${r.mode === 'enforce' ? 'enforce' : `**${r.mode}**`} | ${ex.join('; ') || 'none'} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [`# ${report.title}`, ''];
+  out.push(`## ${SECTION_TITLES[0]}`, '');
+  out.push(
+    `Every request the webhooks below match, from anyone, outside the excluded namespaces ${list(report.whoIsCovered.excludedNamespaces)}. ` +
+      `Platform identities (users ${list(report.whoIsCovered.platform.users)}, groups ${list(report.whoIsCovered.platform.groups)}, ` +
+      `ServiceAccounts ${list(report.whoIsCovered.platform.serviceAccounts)}) may also change platform-only settings. ` +
+      'Modes: enforce denies, warn admits with a warning, audit admits and reports, off does nothing.',
+    '',
+  );
+  for (const p of report.policies) out.push(...policySection(p, report));
+
+  out.push(`## ${SECTION_TITLES[1]}`, '');
+  if (report.exemptions.length === 0) out.push('No exemptions: every rule applies in every non-excluded namespace.', '');
+  else {
+    out.push('| exemption | rules covered | namespaces | names | reason | expires | state |', '|---|---|---|---|---|---|---|');
+    for (const e of report.exemptions) {
+      out.push(
+        `| ${mdCode(e.rule)} | ${list(e.rules)} | ${e.namespaces.map(md).join(', ') || 'all'} | ${e.names.map(md).join(', ') || 'all'} | ${md(e.reason)} | ${e.expires ? md(e.expires) : 'never'} | ${e.state === 'expired' ? '**EXPIRED** (no longer applies)' : 'active'} |`,
+      );
+    }
+    out.push('');
+  }
+
+  out.push(`## ${SECTION_TITLES[2]}`, '');
+  for (const role of report.rbac) {
+    out.push(`### ${role.kind} ${mdCode(role.name)}${role.namespace ? ` in ${mdCode(role.namespace)}` : ''}`, '');
+    out.push(`Held by: ${role.boundTo.map(md).join(', ') || 'nobody (not bound)'}. Applies ${role.statements[0]?.where ?? ''}.`, '');
+    for (const s of role.statements) out.push(`- **${md(s.text)}**${s.why ? ` — ${md(s.why)}` : ''}`);
+    out.push('');
+  }
+
+  out.push(`## ${SECTION_TITLES[3]}`, '');
+  out.push('| webhook | failurePolicy | during an outage | why | only called when (matchConditions) |', '|---|---|---|---|---|');
+  for (const o of report.outage) {
+    const conds = o.matchConditions.map((c) => `${mdCode(c.name)}: ${mdCode(c.expression)}`).join('<br>') || 'always';
+    out.push(`| ${mdCode(o.webhook)} | ${o.failurePolicy} | ${md(o.effect)} | ${md(o.reason)} | ${conds} |`);
+  }
+  out.push('');
+
+  out.push(`## ${SECTION_TITLES[4]}`, '');
+  out.push(
+    'Critical: never allowed (every snippet key under any controller prefix too). High: only in namespaces annotated `harbormaster.io/ingress-risk: high`. Any other nginx key is denied.',
+    '',
+    '| annotation | risk | value type | why |',
+    '|---|---|---|---|',
+  );
+  for (const a of report.nginxAnnotationRisks) out.push(`| ${mdCode(a.key)} | ${a.risk} | ${md(a.type)} | ${md(a.why ?? '')} |`);
+  out.push('');
+
+  out.push(`## ${SECTION_TITLES[5]}`, '');
+  if (!report.audit) out.push('Not run: pass `--kubeconfig` to audit what already runs in a cluster.', '');
+  else {
+    const a = report.audit;
+    out.push(`${a.objects} objects audited in ${(a.durationMs / 1000).toFixed(1)} s; ${a.findings} findings (${a.fail} fail, ${a.warn} warn). Identity: ${md(a.identity)}.`, '');
+    if (a.findings > 0) {
+      out.push('| rule | findings |', '|---|---|');
+      for (const [rule, n] of Object.entries(a.byRule)) out.push(`| ${mdCode(rule)} | ${n} |`);
+      out.push('');
+    }
+  }
+  return out.join('\n') + '\n';
+}
