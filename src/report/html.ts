@@ -24,7 +24,7 @@ nav ol{columns:2;margin:.3rem 0 1rem}
 .muted{color:var(--muted)}
 .mode-warn,.mode-audit{color:var(--warn);font-weight:600}.mode-off{color:var(--bad);font-weight:600}
 .expired{color:var(--bad);font-weight:600}
-dl.settings{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.3rem 0 .8rem}
+dl.settings{display:grid;grid-template-columns:minmax(8rem,18rem) 1fr;gap:.15rem 1rem;margin:.3rem 0 .8rem}
 dl.settings dt{font-weight:600}dl.settings dd{margin:0}
 .fp{display:inline-block;padding:0 .4rem;border-radius:3px;font-weight:600;background:#eef4fb;color:var(--accent)}
 @media print{
