@@ -38,7 +38,7 @@ export interface AdmissionAppDeps {
    */
   clientAuth?: boolean;
   /** Test hook, off by default: every request answered with an AdmissionReview, and the answer. */
-  onAnswer?: (record: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig }) => void;
+  onAnswer?: (record: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig; at: number }) => void;
 }
 
 function fail(res: Response, status: number, reason: string): void {
@@ -71,14 +71,15 @@ function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: B
   const webhook = `${type}/${policyName}`;
   let decision;
   const config = deps.config();
+  const at = Date.now();
   try {
-    decision = evaluate({ policy, request, cluster: deps.cluster, config });
+    decision = evaluate({ policy, request, cluster: deps.cluster, config, now: at });
   } catch (err) {
     deps.logger.error({ uid: request.uid, webhook, err: (err as Error).message }, 'policy failed');
     return error(500, 'internal error evaluating the policy');
   }
   const review = toReview(toResponse(request.uid, decision));
-  if (deps.onAnswer && review.response) deps.onAnswer({ webhook, request, response: review.response, config });
+  if (deps.onAnswer && review.response) deps.onAnswer({ webhook, request, response: review.response, config, at });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics?.duration.observe({ webhook }, seconds);
   deps.metrics?.requests.inc({ webhook, operation: request.operation, allowed: String(decision.allowed) });

@@ -41,17 +41,6 @@ export interface Evaluation {
   findings: Finding[];
 }
 
-/** What a policy's mode made non-blocking (the engine's `findings`, when present). */
-interface ModeFinding {
-  rule: string;
-  message: string;
-  mode: 'warn' | 'audit';
-}
-
-function modeFindings(decision: Decision): readonly ModeFinding[] {
-  const extra = (decision as Decision & { findings?: readonly ModeFinding[] }).findings;
-  return Array.isArray(extra) ? extra : [];
-}
 
 export function refOf(obj: KubeObject): ObjectRef {
   const m = obj.metadata ?? {};
@@ -68,7 +57,8 @@ function findingsOf(policy: Policy, decision: Decision, object: ObjectRef): Find
   const out: Finding[] = [];
   const base = { policy: policy.name, object };
   for (const d of decision.denials) out.push({ ...base, rule: d.rule, result: 'fail', mode: 'enforce', message: d.message });
-  const relaxed = modeFindings(decision);
+  // Denials (and would-be writes) the rule's mode made non-blocking: still findings of an audit.
+  const relaxed = decision.findings;
   const warnMode = new Set(relaxed.filter((f) => f.mode === 'warn').map((f) => `${f.rule}\n${f.message}`));
   for (const f of relaxed) out.push({ ...base, rule: f.rule, result: 'fail', mode: f.mode, message: f.message });
   for (const w of decision.warnings) {
@@ -93,7 +83,7 @@ export function auditObject(obj: KubeObject, input: EvaluateObjectsInput): Evalu
   for (const policy of input.policies) {
     if (policy.type !== 'validate') continue;
     if (skipReason({ policy, request, systemNamespaces: input.config.systemNamespaces }) !== undefined) continue;
-    const decision = evaluate({ policy, request, cluster: input.cluster, config: input.config, ...(input.now !== undefined ? { now: input.now } : {}) } as Parameters<typeof evaluate>[0]);
+    const decision = evaluate({ policy, request, cluster: input.cluster, config: input.config, ...(input.now !== undefined ? { now: input.now } : {}) });
     out.push({ policy: policy.name, object, findings: findingsOf(policy, decision, object) });
   }
   return out;

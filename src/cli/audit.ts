@@ -11,7 +11,7 @@ import { buildReports } from '../audit/policyreport.js';
 import { allFindings, auditCluster } from '../audit/run.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
 import { DEFAULT_POLICY_FILE } from '../paths.js';
-import { builtinPolicies } from '../policies/index.js';
+import { builtinPolicies, builtinRuleIds } from '../policies/index.js';
 import type { CliIO } from './review.js';
 
 export interface AuditCliOptions {
@@ -28,7 +28,7 @@ export async function runAudit(options: AuditCliOptions, io: CliIO): Promise<num
     io.err(`audit: --output must be ${OUTPUTS.join(', ')}\n`);
     return 2;
   }
-  const loaded = loadConfigFile(options.config ?? DEFAULT_POLICY_FILE);
+  const loaded = loadConfigFile(options.config ?? DEFAULT_POLICY_FILE, { ruleIds: builtinRuleIds() });
   if (!loaded.ok) {
     io.err(`audit: invalid policy file:\n${formatProblems(loaded.problems)}\n`);
     return 2;

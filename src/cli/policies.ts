@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { PolicyRegistry } from '../admission/registry.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { builtinPolicies } from '../policies/index.js';
+import { builtinPolicies, builtinRuleIds } from '../policies/index.js';
 import { buildReport, renderHtml, renderMarkdown, type AuditSummaryInput } from '../report/report.js';
 import type { CliIO } from './review.js';
 
@@ -31,7 +31,7 @@ export async function runPolicies(options: PoliciesCliOptions, io: CliIO): Promi
     io.err('policies: --format must be md, html or json\n');
     return 2;
   }
-  const loaded = loadConfigFile(options.config);
+  const loaded = loadConfigFile(options.config, { ruleIds: builtinRuleIds() });
   if (!loaded.ok) {
     io.err(`policies: invalid policy file:\n${formatProblems(loaded.problems)}\n`);
     return 2;

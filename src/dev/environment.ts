@@ -47,8 +47,9 @@ export interface AdmissionRecord {
   webhook: string;
   request: AdmissionRequest;
   response: AdmissionResponse;
-  /** The policy in force for that answer. */
+  /** The policy in force for that answer, and the instant it was judged at (exemption expiry). */
   config: PolicyConfig;
+  at: number;
   view: ViewSnapshot;
 }
 
@@ -115,7 +116,7 @@ export async function registerWebhooks(cp: ControlPlane, binaries: Binaries, o: 
 function recorder(
   onAdmission: (record: AdmissionRecord) => void,
   server: () => RunningServer | undefined,
-): (r: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig }) => void {
+): (r: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig; at: number }) => void {
   return (r) => {
     const running = server();
     // Answers before startServer returned (none: the webhooks are registered later) have no store to show.

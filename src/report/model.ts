@@ -12,7 +12,8 @@ import { nginxRiskTable } from '../policies/ingress/validate.js';
 import { POLICY_READS, READ_PURPOSE, type CachedKind } from './reads.js';
 import { describeRbac, type RbacRole } from './rbac.js';
 import { settingsFor, type Setting } from './settings.js';
-import { expiryMs, matchesRule, modeOf, type ReportMode } from './modes.js';
+import type { RuleMode } from '../config/types.js';
+import { exemptionCovers, exemptionState, ruleMode } from '../policy/modes.js';
 
 export interface RuleReport {
   id: string;
@@ -21,7 +22,7 @@ export interface RuleReport {
   kinds: readonly string[];
   operations: readonly string[];
   action: string;
-  mode: ReportMode;
+  mode: RuleMode;
   webhook: string;
   failurePolicy: string;
   failurePolicyReason: string;
@@ -94,16 +95,14 @@ export interface BuildReportInput {
 
 function exemptionsOf(config: PolicyConfig, ruleIds: readonly string[], now: number): ExemptionReport[] {
   return config.exemptions.map((e) => {
-    const x = e as typeof e & { names?: string[]; expires?: string };
-    const expired = typeof x.expires === 'string' && expiryMs(x.expires) < now;
     return {
       rule: e.rule,
-      rules: ruleIds.filter((id) => matchesRule(e.rule, id)),
+      rules: ruleIds.filter((id) => exemptionCovers(e, id)),
       namespaces: [...(e.namespaces ?? [])],
-      names: [...(x.names ?? [])],
-      reason: e.reason ?? '(no reason given)',
-      ...(x.expires ? { expires: x.expires } : {}),
-      state: expired ? 'expired' : 'active',
+      names: [...(e.names ?? [])],
+      reason: e.reason,
+      ...(e.expires ? { expires: e.expires } : {}),
+      state: exemptionState(e, now),
     };
   });
 }
@@ -137,7 +136,7 @@ export function buildReport(input: BuildReportInput): Report {
         kinds: r.kinds,
         operations: r.operations,
         action: r.action,
-        mode: modeOf(config, r.id),
+        mode: ruleMode(config, r.id),
         webhook,
         failurePolicy: p.webhook.failurePolicy,
         failurePolicyReason: p.webhook.failurePolicyReason,

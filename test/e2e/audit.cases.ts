@@ -71,7 +71,7 @@ async function deniedRules(e: E2E, manifest: string): Promise<string[]> {
 interface AuditJson {
   identity: { username: string; note: string };
   summary: { findings: number };
-  findings: Array<{ rule: string; namespaces: Array<{ namespace: string; findings: Array<{ result: string; object: { kind: string; name: string } }> }> }>;
+  findings: Array<{ rule: string; namespaces: Array<{ namespace: string; findings: Array<{ result: string; mode: string; object: { kind: string; name: string } }> }> }>;
 }
 
 function rulesFor(doc: AuditJson, kind: string, name: string): string[] {
@@ -125,6 +125,17 @@ export function auditCases(get: () => E2E): void {
       assert.match(text.stdout(), /^Audit of \d+ objects/);
       assert.match(text.stdout(), /never as the platform/);
       assert.match(text.stdout(), new RegExp(`namespace ${NS}\\n(.*\\n)*?    fail  Ingress ${NS}/au-snippet: `));
+
+      // The policy's modes apply as they do at admission: off finds nothing, audit is a finding marked so.
+      const modes = parse(readFileSync(e.policyFile, 'utf8')) as Record<string, unknown>;
+      modes.modes = { 'ingress.*': 'off', 'resource-defaults.container-limits': 'audit' };
+      const modesFile = e.file('audit-modes.yaml', stringify(modes));
+      const relaxed = capture();
+      await main(['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', modesFile, '--output', 'json'], relaxed);
+      const rdoc = JSON.parse(relaxed.stdout()) as AuditJson;
+      assert.deepEqual(rulesFor(rdoc, 'Ingress', 'au-snippet'), []);
+      const limits = rdoc.findings.find((g) => g.rule === 'resource-defaults.container-limits')?.namespaces.find((n) => n.namespace === NS)?.findings;
+      assert.ok(limits?.some((f) => f.object.name === 'au-big' && f.result === 'fail' && f.mode === 'audit'), JSON.stringify(limits));
     });
 
     it('--apply writes a PolicyReport kubectl can get, and an unchanged cluster gets no write', async () => {

@@ -71,6 +71,7 @@ function replay(r: AdmissionRecord, registryPolicies: readonly Policy[], views: 
     registry: new PolicyRegistry(registryPolicies),
     cluster: views.store(r.view),
     config: r.config,
+    now: r.at,
     operation: req.operation,
     namespace: req.namespace ?? '',
     ...(typeof req.userInfo.username === 'string' ? { username: req.userInfo.username } : {}),
@@ -177,7 +178,7 @@ export function parityCases(get: () => E2E): void {
         const policy = policies.find((p) => p.type === type && p.name === name);
         assert.ok(policy, r.webhook);
         const res = replay(r, [policy], views);
-        const decision = { allowed: res.allowed, denials: res.denials, warnings: [], patch: [] } satisfies Decision;
+        const decision = { allowed: res.allowed, denials: res.denials, warnings: [], patch: [], findings: [] } satisfies Decision;
         const got = {
           allowed: res.allowed,
           message: res.allowed ? undefined : formatDenials(decision),
