@@ -26,6 +26,14 @@ import type { Decision } from '../../src/policy/decision.js';
 import type { Policy } from '../../src/policy/types.js';
 import { builtinPolicies } from '../../src/policies/index.js';
 import { reviewObject, type ReviewResult } from '../../src/review/review.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { formatWarning } from '../../src/admission/review.js';
+import { AUDIT_USER } from '../../src/audit/identity.js';
+import { auditCluster } from '../../src/audit/run.js';
+import { listTargets } from '../../src/audit/targets.js';
+import { isTrackedKind } from '../../src/cluster/store.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { builtinRuleIds } from '../../src/policies/index.js';
 import type { E2E } from './env.js';
 
 const policies = builtinPolicies();
@@ -235,6 +243,82 @@ export function parityCases(get: () => E2E): void {
         `[parity] per API request: ${chains.length} requests compared (${multi} through more than one webhook, ${viewChanged} saw the view change between webhooks), ${mismatches.length} mismatches\n`,
       );
       for (const m of mismatches.slice(0, 20)) process.stderr.write(`[parity]   ${m}\n`);
+      assert.deepEqual(mismatches, []);
+    });
+
+    it('audit of what the suite leaves behind finds what replaying those objects through review finds', async () => {
+      const e = get();
+      const loaded = loadConfigFile(e.policyFile, { ruleIds: builtinRuleIds() });
+      assert.ok(loaded.ok);
+      const config = loaded.config;
+      const targets = listTargets(policies);
+      // Listed independently of the audit: kubectl, every covered resource and every view feed.
+      const listAll = async (): Promise<Array<KubeObject & { audited: boolean }>> => {
+        const out: Array<KubeObject & { audited: boolean }> = [];
+        for (const t of targets) {
+          const resource = t.group ? `${t.resource}.${t.group}` : t.resource;
+          for (const sel of t.fieldSelectors.length > 0 ? t.fieldSelectors : [undefined]) {
+            const r = await e.k(['get', resource, '-A', '-o', 'json', ...(sel ? ['--field-selector', sel] : [])]);
+            if (r.code !== 0) continue; // not served
+            for (const item of (JSON.parse(r.stdout) as { items: KubeObject[] }).items) {
+              if (item.metadata) delete item.metadata.managedFields;
+              out.push({ ...item, audited: t.audited });
+            }
+          }
+        }
+        return out;
+      };
+      const id = (o: { kind?: string; metadata?: { namespace?: string; name?: string } }): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+      const version = (o: KubeObject): string => `${id(o)}@${String(o.metadata?.resourceVersion)}`;
+      const kc = new KubeConfig();
+      kc.loadFromFile(e.env.controlPlane.kubeconfigs.admin);
+      let before: Array<KubeObject & { audited: boolean }> = [];
+      let after: typeof before = [];
+      let run: Awaited<ReturnType<typeof auditCluster>> | undefined;
+      // The view must not move while the audit lists (kwok and controllers keep writing Pods, not the view's kinds).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        before = await listAll();
+        run = await auditCluster({ kubeconfig: kc, policies, config });
+        after = await listAll();
+        const view = (xs: KubeObject[]): string => xs.filter((o) => isTrackedKind(o.kind)).map(version).sort().join('\n');
+        if (view(before) === view(after)) break;
+      }
+      assert.ok(run);
+      const stable = new Set(after.map(version));
+      const cluster = storeFromObjects(before);
+      const validating = new PolicyRegistry(policies.filter((p) => p.type === 'validate'));
+      const byObject = new Map<string, string[]>();
+      for (const ev of run.evaluations) {
+        const k = `${ev.object.kind}/${ev.object.namespace ?? ''}/${ev.object.name}`;
+        const list = byObject.get(k) ?? [];
+        for (const f of ev.findings) list.push(f.result === 'warn' ? `warn ${formatWarning(f.rule, f.message)}` : `fail [${f.rule}] ${f.message}`);
+        byObject.set(k, list);
+      }
+      let compared = 0;
+      let withFindings = 0;
+      const mismatches: string[] = [];
+      for (const o of before) {
+        if (!o.audited || !stable.has(version(o))) continue;
+        const { audited: _a, ...obj } = o;
+        const res = reviewObject(obj, {
+          registry: validating,
+          cluster,
+          config,
+          now: Date.parse(run.startedAt),
+          operation: 'CREATE',
+          namespace: obj.metadata?.namespace ?? '',
+          username: AUDIT_USER.username,
+          groups: [...AUDIT_USER.groups],
+        });
+        const want = [...res.denials.map((d) => `fail [${d.rule}] ${d.message}`), ...res.warnings.map((w) => `warn ${w}`)].sort();
+        const got = [...(byObject.get(id(obj)) ?? [])].sort();
+        compared++;
+        if (want.length > 0) withFindings++;
+        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${id(obj)}: audit ${JSON.stringify(got).slice(0, 300)} review ${JSON.stringify(want).slice(0, 300)}`);
+      }
+      process.stderr.write(`[parity] audit vs review: ${compared} objects compared (${withFindings} with findings), ${mismatches.length} mismatches\n`);
+      for (const m of mismatches.slice(0, 20)) process.stderr.write(`[parity]   ${m}\n`);
+      assert.ok(compared > 50 && withFindings > 0, `${compared} objects, ${withFindings} with findings`);
       assert.deepEqual(mismatches, []);
     });
   });
