@@ -41,7 +41,6 @@ export interface Evaluation {
   findings: Finding[];
 }
 
-
 export function refOf(obj: KubeObject): ObjectRef {
   const m = obj.metadata ?? {};
   return {

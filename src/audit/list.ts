@@ -28,6 +28,30 @@ async function resolveVersion(kc: KubeConfig, target: ListTarget): Promise<strin
   }
 }
 
+/** One collection, page by page; false when the first page is a 404 (not served). */
+async function listPages(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+  onPage: (items: KubeObject[]) => void,
+): Promise<{ served: boolean; pages: number }> {
+  let pages = 0;
+  for (;;) {
+    let body: { metadata?: { continue?: string }; items?: KubeObject[] };
+    try {
+      body = (await rawRequest<typeof body>(kc, { method: 'GET', path, query })).body ?? {};
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404 && pages === 0) return { served: false, pages };
+      throw err;
+    }
+    pages++;
+    onPage(body.items ?? []);
+    const next = body.metadata?.continue;
+    if (!next) return { served: true, pages };
+    query.continue = next;
+  }
+}
+
 export async function listTarget(
   kc: KubeConfig,
   target: ListTarget,
@@ -40,28 +64,18 @@ export async function listTarget(
   if (version === undefined) return outcome;
   const path = target.group ? `/apis/${apiVersion}/${target.resource}` : `/api/${version}/${target.resource}`;
   for (const fieldSelector of target.fieldSelectors.length > 0 ? target.fieldSelectors : [undefined]) {
-    const query: Record<string, string> = { limit: String(pageSize) };
-    if (fieldSelector) query.fieldSelector = fieldSelector;
-    for (;;) {
-      let body: { metadata?: { continue?: string }; items?: KubeObject[] };
-      try {
-        body = (await rawRequest<typeof body>(kc, { method: 'GET', path, query })).body ?? {};
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 404 && outcome.pages === 0) return { ...outcome, served: false };
-        throw err;
-      }
-      outcome.pages++;
-      for (const item of body.items ?? []) {
+    const query: Record<string, string> = { limit: String(pageSize), ...(fieldSelector ? { fieldSelector } : {}) };
+    const r = await listPages(kc, path, query, (items) => {
+      for (const item of items) {
         item.apiVersion = apiVersion;
         item.kind = target.kind;
         if (item.metadata) delete item.metadata.managedFields;
         outcome.items++;
         onItem(item);
       }
-      const next = body.metadata?.continue;
-      if (!next) break;
-      query.continue = next;
-    }
+    });
+    outcome.pages += r.pages;
+    if (!r.served) return { ...outcome, served: false };
   }
   return outcome;
 }

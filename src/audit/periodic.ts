@@ -65,7 +65,10 @@ export class PeriodicAudit {
     if (problem) throw new Error(problem);
     const run = await auditCluster({ kubeconfig: this.#d.kubeconfig, policies: this.#d.policies, config });
     const now = Date.now();
-    const outcome = await applyReports(this.#d.kubeconfig, buildReports(run.evaluations, now), { nowMs: now, ...(this.#d.onWrite ? { onWrite: this.#d.onWrite } : {}) });
+    const outcome = await applyReports(this.#d.kubeconfig, buildReports(run.evaluations, now), {
+      nowMs: now,
+      ...(this.#d.onWrite ? { onWrite: this.#d.onWrite } : {}),
+    });
     const result = { ...outcome, findings: allFindings(run.evaluations).length, durationMs: run.durationMs };
     this.#d.logger.info(result, 'audit done');
     this.#d.onRun?.(result);

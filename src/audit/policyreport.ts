@@ -74,7 +74,10 @@ function sortKey(r: ReportResult): string {
 /** The hash of what a report says, timestamps excluded. */
 export function reportHash(summary: ReportSummary, results: readonly ReportResult[]): string {
   const stable = results.map(({ timestamp: _t, ...rest }) => rest);
-  return createHash('sha256').update(JSON.stringify({ summary, results: stable })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify({ summary, results: stable }))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function emptySummary(): ReportSummary {

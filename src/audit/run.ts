@@ -44,7 +44,13 @@ function resourceName(t: ListTarget): string {
 }
 
 /** Judges objects already listed (the view built from `view`, every object of `objects` audited). */
-export function auditObjects(input: { policies: readonly Policy[]; config: PolicyConfig; view: readonly KubeObject[]; objects: readonly KubeObject[]; now?: number }): Evaluation[] {
+export function auditObjects(input: {
+  policies: readonly Policy[];
+  config: PolicyConfig;
+  view: readonly KubeObject[];
+  objects: readonly KubeObject[];
+  now?: number;
+}): Evaluation[] {
   const cluster = storeFromObjects(input.view);
   const common = { policies: input.policies, cluster, config: input.config, ...(input.now !== undefined ? { now: input.now } : {}) };
   return input.objects.flatMap((o) => auditObject(o, common));
@@ -103,7 +109,7 @@ export function groupFindings(findings: readonly Finding[]): Array<{ rule: strin
   for (const f of findings) {
     const ns = f.object.namespace ?? '';
     let m = byRule.get(f.rule);
-    if (!m) byRule.set(f.rule, (m = new Map()));
+    if (!m) byRule.set(f.rule, (m = new Map<string, Finding[]>()));
     let list = m.get(ns);
     if (!list) m.set(ns, (list = []));
     list.push(f);

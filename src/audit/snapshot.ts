@@ -69,8 +69,16 @@ function ingressManifest(i: IngressInfo): KubeObject {
 /** Manifests that `storeFromObjects` (review --state) turns back into exactly this view. */
 export function snapshotManifests(s: ViewSnapshot): KubeObject[] {
   return [
-    ...s.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(n.name, { labels: { ...n.labels }, annotations: { ...n.annotations } }) })),
-    ...s.serviceAccounts.map((a) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(a.name, { namespace: a.namespace, annotations: { ...a.annotations } }) })),
+    ...s.namespaces.map((n) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: meta(n.name, { labels: { ...n.labels }, annotations: { ...n.annotations } }),
+    })),
+    ...s.serviceAccounts.map((a) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(a.name, { namespace: a.namespace, annotations: { ...a.annotations } }),
+    })),
     ...s.secrets.map((x) => ({ apiVersion: 'v1', kind: 'Secret', type: x.type, metadata: meta(x.name, { namespace: x.namespace }) })),
     ...s.services.map(serviceManifest),
     ...s.ingresses.map(ingressManifest),

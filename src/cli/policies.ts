@@ -38,7 +38,13 @@ export async function runPolicies(options: PoliciesCliOptions, io: CliIO): Promi
   }
   const rbacYaml = readFileSync(resolve(PACKAGE_ROOT, 'manifests', 'rbac.yaml'), 'utf8');
   const audit = options.kubeconfig ? await auditSummary(options.kubeconfig, loaded.config) : undefined;
-  const report = buildReport({ registry: new PolicyRegistry(builtinPolicies()), config: loaded.config, rbacYaml, now: Date.now(), ...(audit ? { audit } : {}) });
+  const report = buildReport({
+    registry: new PolicyRegistry(builtinPolicies()),
+    config: loaded.config,
+    rbacYaml,
+    now: Date.now(),
+    ...(audit ? { audit } : {}),
+  });
   if (options.format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
   else if (options.format === 'html') io.out(renderHtml(report));
   else io.out(renderMarkdown(report));

@@ -38,66 +38,88 @@ function policySection(p: PolicySection, report: Report): string[] {
   return out;
 }
 
-export function renderMarkdown(report: Report): string {
-  const out: string[] = [`# ${report.title}`, ''];
-  out.push(`## ${SECTION_TITLES[0]}`, '');
-  out.push(
-    `Every request the webhooks below match, from anyone, outside the excluded namespaces ${list(report.whoIsCovered.excludedNamespaces)}. ` +
-      `Platform identities (users ${list(report.whoIsCovered.platform.users)}, groups ${list(report.whoIsCovered.platform.groups)}, ` +
-      `ServiceAccounts ${list(report.whoIsCovered.platform.serviceAccounts)}) may also change platform-only settings. ` +
+function whoSection(report: Report): string[] {
+  const who = report.whoIsCovered;
+  return [
+    `Every request the webhooks below match, from anyone, outside the excluded namespaces ${list(who.excludedNamespaces)}. ` +
+      `Platform identities (users ${list(who.platform.users)}, groups ${list(who.platform.groups)}, ` +
+      `ServiceAccounts ${list(who.platform.serviceAccounts)}) may also change platform-only settings. ` +
       'Modes: enforce denies, warn admits with a warning, audit admits and reports, off does nothing.',
     '',
-  );
-  for (const p of report.policies) out.push(...policySection(p, report));
+  ];
+}
 
-  out.push(`## ${SECTION_TITLES[1]}`, '');
-  if (report.exemptions.length === 0) out.push('No exemptions: every rule applies in every non-excluded namespace.', '');
-  else {
-    out.push('| exemption | rules covered | namespaces | names | reason | expires | state |', '|---|---|---|---|---|---|---|');
-    for (const e of report.exemptions) {
-      out.push(
-        `| ${mdCode(e.rule)} | ${list(e.rules)} | ${e.namespaces.map(md).join(', ') || 'all'} | ${e.names.map(md).join(', ') || 'all'} | ${md(e.reason)} | ${e.expires ? md(e.expires) : 'never'} | ${e.state === 'expired' ? '**EXPIRED** (no longer applies)' : 'active'} |`,
-      );
-    }
-    out.push('');
+function exemptionSection(report: Report): string[] {
+  if (report.exemptions.length === 0) return ['No exemptions: every rule applies in every non-excluded namespace.', ''];
+  const out = ['| exemption | rules covered | namespaces | names | reason | expires | state |', '|---|---|---|---|---|---|---|'];
+  for (const e of report.exemptions) {
+    const state = e.state === 'expired' ? '**EXPIRED** (no longer applies)' : 'active';
+    out.push(
+      `| ${mdCode(e.rule)} | ${list(e.rules)} | ${e.namespaces.map(md).join(', ') || 'all'} | ${e.names.map(md).join(', ') || 'all'} | ${md(e.reason)} | ${e.expires ? md(e.expires) : 'never'} | ${state} |`,
+    );
   }
+  out.push('');
+  return out;
+}
 
-  out.push(`## ${SECTION_TITLES[2]}`, '');
+function rbacSection(report: Report): string[] {
+  const out: string[] = [];
   for (const role of report.rbac) {
     out.push(`### ${role.kind} ${mdCode(role.name)}${role.namespace ? ` in ${mdCode(role.namespace)}` : ''}`, '');
     out.push(`Held by: ${role.boundTo.map(md).join(', ') || 'nobody (not bound)'}. Applies ${role.statements[0]?.where ?? ''}.`, '');
     for (const s of role.statements) out.push(`- **${md(s.text)}**${s.why ? ` — ${md(s.why)}` : ''}`);
     out.push('');
   }
+  return out;
+}
 
-  out.push(`## ${SECTION_TITLES[3]}`, '');
-  out.push('| webhook | failurePolicy | during an outage | why | only called when (matchConditions) |', '|---|---|---|---|---|');
+function outageSection(report: Report): string[] {
+  const out = ['| webhook | failurePolicy | during an outage | why | only called when (matchConditions) |', '|---|---|---|---|---|'];
   for (const o of report.outage) {
     const conds = o.matchConditions.map((c) => `${mdCode(c.name)}: ${mdCode(c.expression)}`).join('<br>') || 'always';
     out.push(`| ${mdCode(o.webhook)} | ${o.failurePolicy} | ${md(o.effect)} | ${md(o.reason)} | ${conds} |`);
   }
   out.push('');
+  return out;
+}
 
-  out.push(`## ${SECTION_TITLES[4]}`, '');
-  out.push(
+function nginxSection(report: Report): string[] {
+  const out = [
     'Critical: never allowed (every snippet key under any controller prefix too). High: only in namespaces annotated `harbormaster.io/ingress-risk: high`. Any other nginx key is denied.',
     '',
     '| annotation | risk | value type | why |',
     '|---|---|---|---|',
-  );
+  ];
   for (const a of report.nginxAnnotationRisks) out.push(`| ${mdCode(a.key)} | ${a.risk} | ${md(a.type)} | ${md(a.why ?? '')} |`);
   out.push('');
+  return out;
+}
 
-  out.push(`## ${SECTION_TITLES[5]}`, '');
-  if (!report.audit) out.push('Not run: pass `--kubeconfig` to audit what already runs in a cluster.', '');
-  else {
-    const a = report.audit;
-    out.push(`${a.objects} objects audited in ${(a.durationMs / 1000).toFixed(1)} s; ${a.findings} findings (${a.fail} fail, ${a.warn} warn). Identity: ${md(a.identity)}.`, '');
-    if (a.findings > 0) {
-      out.push('| rule | findings |', '|---|---|');
-      for (const [rule, n] of Object.entries(a.byRule)) out.push(`| ${mdCode(rule)} | ${n} |`);
-      out.push('');
-    }
+function auditSection(report: Report): string[] {
+  const a = report.audit;
+  if (!a) return ['Not run: pass `--kubeconfig` to audit what already runs in a cluster.', ''];
+  const out = [
+    `${a.objects} objects audited in ${(a.durationMs / 1000).toFixed(1)} s; ${a.findings} findings (${a.fail} fail, ${a.warn} warn). Identity: ${md(a.identity)}.`,
+    '',
+  ];
+  if (a.findings > 0) {
+    out.push('| rule | findings |', '|---|---|');
+    for (const [rule, n] of Object.entries(a.byRule)) out.push(`| ${mdCode(rule)} | ${n} |`);
+    out.push('');
   }
+  return out;
+}
+
+export function renderMarkdown(report: Report): string {
+  const bodies = [
+    [...whoSection(report), ...report.policies.flatMap((p) => policySection(p, report))],
+    exemptionSection(report),
+    rbacSection(report),
+    outageSection(report),
+    nginxSection(report),
+    auditSection(report),
+  ];
+  const out: string[] = [`# ${report.title}`, ''];
+  SECTION_TITLES.forEach((t, i) => out.push(`## ${t}`, '', ...(bodies[i] ?? [])));
   return out.join('\n') + '\n';
 }

@@ -61,55 +61,73 @@ function cleanComment(c: string | undefined | null): string {
     .trim();
 }
 
+interface Binding {
+  roleKind: string;
+  role: string;
+  namespace?: string;
+  subjects: string[];
+}
+
+interface RawObject {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  roleRef?: { kind?: string; name?: string };
+  subjects?: unknown[];
+}
+
+function bindingOf(obj: RawObject): Binding {
+  return {
+    roleKind: obj.roleRef?.kind ?? '',
+    role: obj.roleRef?.name ?? '',
+    ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
+    subjects: (obj.subjects ?? []).map((s) => {
+      const x = s as { kind?: string; name?: string; namespace?: string };
+      return `${x.kind ?? ''} ${x.namespace ? `${x.namespace}/` : ''}${x.name ?? ''}`;
+    }),
+  };
+}
+
+function statementOf(rule: Record<string, unknown>, where: string, why: string): RbacStatement {
+  const verbs = strings(rule.verbs);
+  const resources = strings(rule.resources);
+  const apiGroups = strings(rule.apiGroups);
+  const resourceNames = strings(rule.resourceNames);
+  const named = resourceNames.length > 0 ? `, only those named ${resourceNames.join(', ')}` : '';
+  return {
+    text: `${joinWords(verbs.map((v) => VERB_WORDS[v] ?? v))} ${resourceWords(resources, apiGroups)}${named}`,
+    where,
+    why,
+    verbs,
+    resources,
+    apiGroups,
+    ...(resourceNames.length > 0 ? { resourceNames } : {}),
+  };
+}
+
+function roleOf(doc: ReturnType<typeof parseAllDocuments>[number] & { contents: unknown }, obj: RawObject): RbacRole {
+  const name = obj.metadata?.name ?? '';
+  const namespace = obj.metadata?.namespace;
+  const where = obj.kind === 'ClusterRole' ? 'in every namespace' : `in namespace ${namespace ?? '?'} only`;
+  const contents = isMap(doc.contents) ? doc.contents : undefined;
+  const rulesNode = contents?.get('rules', true);
+  const items = isSeq(rulesNode) ? rulesNode.items : [];
+  // A comment covers the rules after it, up to the next comment; one above `rules:` covers the first ones.
+  const keyPair = contents?.items.find((p) => (p.key as { value?: unknown } | null)?.value === 'rules');
+  let why = cleanComment((keyPair?.key as { commentBefore?: string } | undefined)?.commentBefore);
+  const statements = items.map((item) => {
+    why = cleanComment((item as { commentBefore?: string }).commentBefore) || why;
+    return statementOf((item as { toJSON(): Record<string, unknown> }).toJSON(), where, why);
+  });
+  return { kind: String(obj.kind), name, ...(namespace ? { namespace } : {}), boundTo: [], statements };
+}
+
 export function describeRbac(yamlText: string): RbacRole[] {
   const roles: RbacRole[] = [];
-  const bindings: Array<{ roleKind: string; role: string; namespace?: string; subjects: string[] }> = [];
+  const bindings: Binding[] = [];
   for (const doc of parseAllDocuments(yamlText)) {
-    const obj = doc.toJSON() as { kind?: string; metadata?: { name?: string; namespace?: string }; roleRef?: { kind?: string; name?: string }; subjects?: unknown[] } | null;
-    if (!obj || typeof obj.kind !== 'string') continue;
-    if (obj.kind === 'ClusterRoleBinding' || obj.kind === 'RoleBinding') {
-      bindings.push({
-        roleKind: obj.roleRef?.kind ?? '',
-        role: obj.roleRef?.name ?? '',
-        ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}),
-        subjects: (obj.subjects ?? []).map((s) => {
-          const x = s as { kind?: string; name?: string; namespace?: string };
-          return `${x.kind ?? ''} ${x.namespace ? `${x.namespace}/` : ''}${x.name ?? ''}`;
-        }),
-      });
-      continue;
-    }
-    if (obj.kind !== 'ClusterRole' && obj.kind !== 'Role') continue;
-    const name = obj.metadata?.name ?? '';
-    const namespace = obj.metadata?.namespace;
-    const where = obj.kind === 'ClusterRole' ? 'in every namespace' : `in namespace ${namespace ?? '?'} only`;
-    const rulesNode = isMap(doc.contents) ? doc.contents.get('rules', true) : undefined;
-    const items = isSeq(rulesNode) ? rulesNode.items : [];
-    let why = '';
-    const keyComment = isMap(doc.contents) ? doc.contents.items.find((p) => (p.key as { value?: unknown })?.value === 'rules') : undefined;
-    why = cleanComment((keyComment?.key as { commentBefore?: string } | undefined)?.commentBefore);
-    const statements: RbacStatement[] = [];
-    for (const item of items) {
-      // A comment covers the rules after it, up to the next comment.
-      const c = cleanComment((item as { commentBefore?: string }).commentBefore);
-      if (c) why = c;
-      const rule = (item as { toJSON(): Record<string, unknown> }).toJSON();
-      const verbs = strings(rule.verbs);
-      const resources = strings(rule.resources);
-      const apiGroups = strings(rule.apiGroups);
-      const resourceNames = strings(rule.resourceNames);
-      const named = resourceNames.length > 0 ? `, only those named ${resourceNames.join(', ')}` : '';
-      statements.push({
-        text: `${joinWords(verbs.map((v) => VERB_WORDS[v] ?? v))} ${resourceWords(resources, apiGroups)}${named}`,
-        where,
-        why,
-        verbs,
-        resources,
-        apiGroups,
-        ...(resourceNames.length > 0 ? { resourceNames } : {}),
-      });
-    }
-    roles.push({ kind: obj.kind, name, ...(namespace ? { namespace } : {}), boundTo: [], statements });
+    const obj = doc.toJSON() as RawObject | null;
+    if (obj?.kind === 'ClusterRoleBinding' || obj?.kind === 'RoleBinding') bindings.push(bindingOf(obj));
+    else if (obj?.kind === 'ClusterRole' || obj?.kind === 'Role') roles.push(roleOf(doc, obj));
   }
   for (const b of bindings) {
     const role = roles.find((r) => r.kind === b.roleKind && r.name === b.role && (r.kind === 'ClusterRole' || r.namespace === b.namespace));

@@ -71,11 +71,16 @@ async function deniedRules(e: E2E, manifest: string): Promise<string[]> {
 interface AuditJson {
   identity: { username: string; note: string };
   summary: { findings: number };
-  findings: Array<{ rule: string; namespaces: Array<{ namespace: string; findings: Array<{ result: string; mode: string; object: { kind: string; name: string } }> }> }>;
+  findings: Array<{
+    rule: string;
+    namespaces: Array<{ namespace: string; findings: Array<{ result: string; mode: string; object: { kind: string; name: string } }> }>;
+  }>;
 }
 
 function rulesFor(doc: AuditJson, kind: string, name: string): string[] {
-  const rules = doc.findings.filter((g) => g.namespaces.some((n) => n.namespace === NS && n.findings.some((f) => f.object.kind === kind && f.object.name === name)));
+  const rules = doc.findings.filter((g) =>
+    g.namespaces.some((n) => n.namespace === NS && n.findings.some((f) => f.object.kind === kind && f.object.name === name)),
+  );
   return rules.map((g) => g.rule).sort();
 }
 
@@ -112,7 +117,10 @@ export function auditCases(get: () => E2E): void {
       assert.ok(want.ingress.length > 0 && want.deployment.includes('resource-defaults.container-limits'), JSON.stringify(want));
       const io = capture();
       const started = Date.now();
-      const code = await main(['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', e.policyFile, '--output', 'json'], io);
+      const code = await main(
+        ['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', e.policyFile, '--output', 'json'],
+        io,
+      );
       process.stderr.write(`[audit] e2e cluster audited in ${Date.now() - started} ms\n`);
       assert.equal(code, 1, io.stderr());
       const doc = JSON.parse(io.stdout()) as AuditJson;
@@ -121,7 +129,10 @@ export function auditCases(get: () => E2E): void {
       assert.equal(doc.identity.username, 'harbormaster-audit');
       assert.match(doc.identity.note, /never as the platform/);
       const text = capture();
-      assert.equal(await main(['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', e.policyFile], text), 1);
+      assert.equal(
+        await main(['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', e.policyFile], text),
+        1,
+      );
       assert.match(text.stdout(), /^Audit of \d+ objects/);
       assert.match(text.stdout(), /never as the platform/);
       assert.match(text.stdout(), new RegExp(`namespace ${NS}\\n(.*\\n)*?    fail  Ingress ${NS}/au-snippet: `));
@@ -131,11 +142,17 @@ export function auditCases(get: () => E2E): void {
       modes.modes = { 'ingress.*': 'off', 'resource-defaults.container-limits': 'audit' };
       const modesFile = e.file('audit-modes.yaml', stringify(modes));
       const relaxed = capture();
-      await main(['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', modesFile, '--output', 'json'], relaxed);
+      await main(
+        ['node', 'harbormaster', 'audit', '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster, '--config', modesFile, '--output', 'json'],
+        relaxed,
+      );
       const rdoc = JSON.parse(relaxed.stdout()) as AuditJson;
       assert.deepEqual(rulesFor(rdoc, 'Ingress', 'au-snippet'), []);
       const limits = rdoc.findings.find((g) => g.rule === 'resource-defaults.container-limits')?.namespaces.find((n) => n.namespace === NS)?.findings;
-      assert.ok(limits?.some((f) => f.object.name === 'au-big' && f.result === 'fail' && f.mode === 'audit'), JSON.stringify(limits));
+      assert.ok(
+        limits?.some((f) => f.object.name === 'au-big' && f.result === 'fail' && f.mode === 'audit'),
+        JSON.stringify(limits),
+      );
     });
 
     it('--apply writes a PolicyReport kubectl can get, and an unchanged cluster gets no write', async () => {
@@ -143,7 +160,11 @@ export function auditCases(get: () => E2E): void {
       const want = await setup();
       const io = capture();
       const kubeconfig = e.env.controlPlane.kubeconfigs.harbormaster;
-      assert.equal(await main(['node', 'harbormaster', 'audit', '--kubeconfig', kubeconfig, '--config', e.policyFile, '--output', 'policyreport', '--apply'], io), 1, io.stderr());
+      assert.equal(
+        await main(['node', 'harbormaster', 'audit', '--kubeconfig', kubeconfig, '--config', e.policyFile, '--output', 'policyreport', '--apply'], io),
+        1,
+        io.stderr(),
+      );
       const printed = JSON.parse(io.stdout()) as { items: Array<{ kind: string; metadata: { namespace?: string } }> };
       assert.ok(printed.items.some((r) => r.kind === 'PolicyReport' && r.metadata.namespace === NS));
       assert.equal(printed.items.filter((r) => r.kind === 'ClusterPolicyReport').length, 1);
@@ -153,8 +174,16 @@ export function auditCases(get: () => E2E): void {
       }>(['get', 'policyreport', 'harbormaster', '-n', NS]);
       const failed = report.results.filter((r) => r.result === 'fail');
       assert.ok(report.summary.fail >= want.ingress.length + want.deployment.length);
-      for (const rule of want.ingress) assert.ok(failed.some((r) => r.rule === rule && r.resources[0]?.name === 'au-snippet'), rule);
-      for (const rule of want.deployment) assert.ok(failed.some((r) => r.rule === rule && r.resources[0]?.name === 'au-big'), rule);
+      for (const rule of want.ingress)
+        assert.ok(
+          failed.some((r) => r.rule === rule && r.resources[0]?.name === 'au-snippet'),
+          rule,
+        );
+      for (const rule of want.deployment)
+        assert.ok(
+          failed.some((r) => r.rule === rule && r.resources[0]?.name === 'au-big'),
+          rule,
+        );
       assert.match(await e.ok(['get', 'clusterpolicyreport', 'harbormaster']), /harbormaster/);
       assert.match(await e.ok(['get', 'polr', '-n', NS]), /^NAME\s+PASS\s+FAIL\s+WARN/);
 

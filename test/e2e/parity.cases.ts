@@ -110,7 +110,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** JSON with object keys sorted: the API server serialises in its own field order. */
 function canonical(v: unknown): string {
   const sort = (x: unknown): unknown =>
-    Array.isArray(x) ? x.map(sort) : x !== null && typeof x === 'object' ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, y]) => [k, sort(y)])) : x;
+    Array.isArray(x)
+      ? x.map(sort)
+      : x !== null && typeof x === 'object'
+        ? Object.fromEntries(
+            Object.entries(x)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, y]) => [k, sort(y)]),
+          )
+        : x;
   return JSON.stringify(sort(v));
 }
 
@@ -128,7 +136,16 @@ interface Chain {
 function chainKey(r: AdmissionRecord): string {
   const q = r.request;
   const m = input(r).metadata ?? {};
-  return [q.operation, q.kind.group, q.kind.kind, q.subResource ?? '', q.namespace ?? '', m.name ?? m.generateName ?? '', q.userInfo.username ?? '', String(q.dryRun === true)].join('|');
+  return [
+    q.operation,
+    q.kind.group,
+    q.kind.kind,
+    q.subResource ?? '',
+    q.namespace ?? '',
+    m.name ?? m.generateName ?? '',
+    q.userInfo.username ?? '',
+    String(q.dryRun === true),
+  ].join('|');
 }
 
 /** A mutating webhook may be called again (reinvocation) only if a later one changed the object since its last call. */
@@ -161,7 +178,8 @@ function apiRequests(records: readonly AdmissionRecord[]): AdmissionRecord[][] {
     }
     chain.calls.push(r);
     if (r.webhook.startsWith('validate/')) chain.validating = true;
-    else if (!r.response.allowed) chain.closed = true; // a mutating denial ends the request
+    else if (!r.response.allowed)
+      chain.closed = true; // a mutating denial ends the request
     else if (r.response.patch) {
       const patched = fastJsonPatch.applyPatch(structuredClone(input(r)), serverPatch(r) as Operation[], false, false).newDocument;
       chain.expect = canonical(patched);
@@ -197,10 +215,14 @@ export function parityCases(get: () => E2E): void {
         try {
           assert.deepEqual(got, want);
         } catch {
-          mismatches.push(`${r.webhook} ${r.request.operation} ${r.request.kind.kind} ${r.request.namespace ?? ''}/${r.request.name ?? ''}: review ${JSON.stringify(got).slice(0, 400)} server ${JSON.stringify(want).slice(0, 400)}`);
+          mismatches.push(
+            `${r.webhook} ${r.request.operation} ${r.request.kind.kind} ${r.request.namespace ?? ''}/${r.request.name ?? ''}: review ${JSON.stringify(got).slice(0, 400)} server ${JSON.stringify(want).slice(0, 400)}`,
+          );
         }
       }
-      process.stderr.write(`[parity] per call: ${e.admissions.length} answers compared, ${views.checked} distinct views rebuilt, ${mismatches.length} mismatches\n`);
+      process.stderr.write(
+        `[parity] per call: ${e.admissions.length} answers compared, ${views.checked} distinct views rebuilt, ${mismatches.length} mismatches\n`,
+      );
       assert.ok(e.admissions.length > 100, `the suite recorded ${e.admissions.length} answers`);
       assert.deepEqual(mismatches, []);
     });
@@ -268,7 +290,8 @@ export function parityCases(get: () => E2E): void {
         }
         return out;
       };
-      const id = (o: { kind?: string; metadata?: { namespace?: string; name?: string } }): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+      const id = (o: { kind?: string; metadata?: { namespace?: string; name?: string } }): string =>
+        `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
       const version = (o: KubeObject): string => `${id(o)}@${String(o.metadata?.resourceVersion)}`;
       const kc = new KubeConfig();
       kc.loadFromFile(e.env.controlPlane.kubeconfigs.admin);
@@ -280,7 +303,12 @@ export function parityCases(get: () => E2E): void {
         before = await listAll();
         run = await auditCluster({ kubeconfig: kc, policies, config });
         after = await listAll();
-        const view = (xs: KubeObject[]): string => xs.filter((o) => isTrackedKind(o.kind)).map(version).sort().join('\n');
+        const view = (xs: KubeObject[]): string =>
+          xs
+            .filter((o) => isTrackedKind(o.kind))
+            .map(version)
+            .sort()
+            .join('\n');
         if (view(before) === view(after)) break;
       }
       assert.ok(run);
@@ -314,7 +342,8 @@ export function parityCases(get: () => E2E): void {
         const got = [...(byObject.get(id(obj)) ?? [])].sort();
         compared++;
         if (want.length > 0) withFindings++;
-        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${id(obj)}: audit ${JSON.stringify(got).slice(0, 300)} review ${JSON.stringify(want).slice(0, 300)}`);
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          mismatches.push(`${id(obj)}: audit ${JSON.stringify(got).slice(0, 300)} review ${JSON.stringify(want).slice(0, 300)}`);
       }
       process.stderr.write(`[parity] audit vs review: ${compared} objects compared (${withFindings} with findings), ${mismatches.length} mismatches\n`);
       for (const m of mismatches.slice(0, 20)) process.stderr.write(`[parity]   ${m}\n`);

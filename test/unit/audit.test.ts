@@ -21,7 +21,10 @@ const snippetIngress: KubeObject = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
   metadata: { name: 'shop', namespace: 'team-a', annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'return 200;' } },
-  spec: { ingressClassName: 'harbormaster', rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+  spec: {
+    ingressClassName: 'harbormaster',
+    rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+  },
 };
 const bigPod: KubeObject = {
   apiVersion: 'v1',
@@ -40,7 +43,17 @@ describe('audit', () => {
   it('lists what the validating webhooks cover, from the registry', () => {
     const t = auditedTargets(policies);
     const names = t.map((x) => `${x.group}/${x.resource}`);
-    for (const r of ['/pods', 'apps/deployments', 'batch/cronjobs', '/namespaces', '/secrets', '/services', 'networking.k8s.io/ingresses', 'harbormaster.io/clusters', '/limitranges']) {
+    for (const r of [
+      '/pods',
+      'apps/deployments',
+      'batch/cronjobs',
+      '/namespaces',
+      '/secrets',
+      '/services',
+      'networking.k8s.io/ingresses',
+      'harbormaster.io/clusters',
+      '/limitranges',
+    ]) {
       assert.ok(names.includes(r), `${r} in ${names.join(' ')}`);
     }
     assert.ok(!names.some((n) => n.includes('/resize') || n.includes('/status')), 'no subresources');
@@ -106,7 +119,10 @@ describe('audit', () => {
     );
     assert.notEqual(a[0]?.results[0]?.timestamp.seconds, b[0]?.results[0]?.timestamp.seconds);
     // Without the Namespace's evaluations the ClusterPolicyReport says something else.
-    const fewer = buildReports(evaluations.filter((e) => e.object.kind !== 'Namespace'), 1_000_000);
+    const fewer = buildReports(
+      evaluations.filter((e) => e.object.kind !== 'Namespace'),
+      1_000_000,
+    );
     assert.notEqual(fewer.at(-1)?.metadata.annotations[HASH_ANNOTATION], a.at(-1)?.metadata.annotations[HASH_ANNOTATION]);
   });
 

@@ -59,7 +59,11 @@ const state: KubeObject[] = [
   ns,
   { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'gcp', namespace: 'team-a' } },
   { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls', namespace: 'team-a' } },
-  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team-a', annotations: { 'credentials.harbormaster.io/secret': 'gcp' } } },
+  {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default', namespace: 'team-a', annotations: { 'credentials.harbormaster.io/secret': 'gcp' } },
+  },
   { apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled' } } },
 ];
 const samples: KubeObject[] = [
@@ -80,10 +84,19 @@ const samples: KubeObject[] = [
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: { name: 'i', namespace: 'team-a', annotations: { 'nginx.ingress.kubernetes.io/use-regex': 'true' } },
-    spec: { ingressClassName: 'harbormaster', tls: [{ hosts: ['a.example.com'], secretName: 'tls' }], rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } }] } }] },
+    spec: {
+      ingressClassName: 'harbormaster',
+      tls: [{ hosts: ['a.example.com'], secretName: 'tls' }],
+      rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } }] } }],
+    },
   },
   { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'g', namespace: 'team-a' }, data: {} },
-  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'team-a' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x' }] } } } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'team-a' },
+    spec: { template: { spec: { containers: [{ name: 'a', image: 'x' }] } } },
+  },
   { apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled' } } },
 ];
 
@@ -111,8 +124,15 @@ describe('policies report', () => {
   it('answers in the reviewer order, every rule once with its mode, settings once per policy', () => {
     const md = renderMarkdown(build());
     const at = SECTION_TITLES.map((t) => md.indexOf(`## ${t}`));
-    assert.ok(at.every((i) => i >= 0), 'every section');
-    assert.deepEqual([...at].sort((a, b) => a - b), at, 'in order');
+    assert.ok(
+      at.every((i) => i >= 0),
+      'every section',
+    );
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+      'in order',
+    );
     for (const p of registry.policies) for (const r of p.rules) assert.equal(md.split(`| \`${r.id}\` |`).length - 1, 1, r.id);
     // Settings appear once, as lines, not as a JSON blob per rule.
     assert.equal(md.split('- platform groups: system:masters').length - 1, 1);
@@ -142,7 +162,11 @@ describe('policies report', () => {
 
   it('escapes every string from the policy file in HTML and Markdown', () => {
     const hostile = '<img src=x onerror=alert(1)>|`x`';
-    const c = { ...config, exemptions: [{ rule: 'ingress.host', namespaces: [hostile], reason: hostile }], platform: { ...config.platform, users: [hostile] } } as PolicyConfig;
+    const c = {
+      ...config,
+      exemptions: [{ rule: 'ingress.host', namespaces: [hostile], reason: hostile }],
+      platform: { ...config.platform, users: [hostile] },
+    } as PolicyConfig;
     const html = renderHtml(build(c));
     assert.doesNotMatch(html, /<img/);
     assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
