@@ -9,6 +9,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { builtinPolicies } from '../../src/policies/index.js';
 import { main } from '../../src/cli/main.js';
+import { parseDuration } from '../../src/audit/duration.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
 const loaded = loadConfigFile(DEFAULT_POLICY_FILE);
@@ -150,6 +151,15 @@ describe('the command line', () => {
       assert.equal(await main(['node', 'harbormaster', ...args], io), 2, args.join(' '));
       assert.match(io.errText, /unknown command "nosuch"/);
     }
+  });
+  it('serve --audit-interval takes a duration; anything else is exit 2 before anything starts', async () => {
+    assert.equal(parseDuration('10m'), 600_000);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('500ms'), 500);
+    for (const bad of ['10', '5mx', '', 'm', '-1s']) assert.equal(parseDuration(bad), undefined, bad);
+    const io = capture();
+    assert.equal(await main(['node', 'harbormaster', 'serve', '--state', '.', '--audit-interval', 'soon'], io), 2);
+    assert.match(io.errText, /--audit-interval must be a duration/);
   });
   it('audit --help describes the audit; a bad --output is exit 2', async () => {
     const io = capture();
