@@ -137,6 +137,23 @@ export function auditCases(get: () => E2E): void {
       assert.match(text.stdout(), /never as the platform/);
       assert.match(text.stdout(), new RegExp(`namespace ${NS}\\n(.*\\n)*?    fail  Ingress ${NS}/au-snippet: `));
 
+      // The reviewer's report with --kubeconfig ends with the same audit's summary.
+      const report = capture();
+      assert.equal(
+        await main(
+          ['node', 'harbormaster', 'policies', '--format', 'json', '--config', e.policyFile, '--kubeconfig', e.env.controlPlane.kubeconfigs.harbormaster],
+          report,
+        ),
+        0,
+        report.stderr(),
+      );
+      const summary = (JSON.parse(report.stdout()) as { audit?: { findings: number; byRule: Record<string, number>; identity: string } }).audit;
+      assert.ok(
+        summary && summary.findings > 0 && (summary.byRule['resource-defaults.container-limits'] ?? 0) >= 1,
+        JSON.stringify(summary),
+      );
+      assert.match(summary.identity, /never as the platform/);
+
       // The policy's modes apply as they do at admission: off finds nothing, audit is a finding marked so.
       const modes = parse(readFileSync(e.policyFile, 'utf8')) as Record<string, unknown>;
       modes.modes = { 'ingress.*': 'off', 'resource-defaults.container-limits': 'audit' };
