@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     // Each Deployment gets its ReplicaSet from kube-controller-manager: wait until they are all there, so the runs see one cluster.
     const settleApi = apiClient(admin, 1);
     const t0 = performance.now();
-    for (let last = -1; ; ) {
+    for (let last = -1; ;) {
       const n = (JSON.parse((await settleApi.ok('GET', '/apis/apps/v1/replicasets?limit=5000')).body) as { items: unknown[] }).items.length;
       if (n >= NAMESPACES && n === last) break;
       last = n;

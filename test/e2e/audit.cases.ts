@@ -148,10 +148,7 @@ export function auditCases(get: () => E2E): void {
         report.stderr(),
       );
       const summary = (JSON.parse(report.stdout()) as { audit?: { findings: number; byRule: Record<string, number>; identity: string } }).audit;
-      assert.ok(
-        summary && summary.findings > 0 && (summary.byRule['resource-defaults.container-limits'] ?? 0) >= 1,
-        JSON.stringify(summary),
-      );
+      assert.ok(summary && summary.findings > 0 && (summary.byRule['resource-defaults.container-limits'] ?? 0) >= 1, JSON.stringify(summary));
       assert.match(summary.identity, /never as the platform/);
 
       // The policy's modes apply as they do at admission: off finds nothing, audit is a finding marked so.
