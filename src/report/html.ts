@@ -4,7 +4,7 @@
  */
 import { html as h } from './escape.js';
 import { SECTION_TITLES } from './markdown.js';
-import type { PolicySection, Report } from './model.js';
+import { exemptionScope, type PolicySection, type Report } from './model.js';
 
 const CSS = `
 :root{--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--accent:#0b5cad;--warn:#9a6700;--bad:#b42318}
@@ -59,7 +59,7 @@ function glance(report: Report): string {
   return `<div class="glance">${cells.map(([n, t]) => `<div><b>${h(n ?? '')}</b>${t ?? ''}</div>`).join('')}</div>`;
 }
 
-function policy(p: PolicySection, report: Report): string {
+function policy(p: PolicySection): string {
   const reads = p.reads.length === 0 ? 'nothing (the request alone)' : p.reads.map((r) => `${h(r.kind)} <span class="muted">(${h(r.what)})</span>`).join('; ');
   const settings =
     p.settings.length === 0
@@ -68,11 +68,8 @@ function policy(p: PolicySection, report: Report): string {
   const rows = p.rules
     .map((r) => {
       const ex =
-        r.exemptions
-          .map((i) => report.exemptions[i])
-          .filter((e) => e !== undefined)
-          .map((e) => `${h(e.namespaces.join(', ') || 'all namespaces')}${e.state === 'expired' ? ' <span class="expired">(expired)</span>' : ''}`)
-          .join('; ') || '<span class="muted">none</span>';
+        r.exemptions.map((e) => `${h(exemptionScope(e))}${e.state === 'expired' ? ' <span class="expired">(expired)</span>' : ''}`).join('; ') ||
+        '<span class="muted">none</span>';
       return `<tr id="rule-${h(r.id)}"><td><code>${h(r.id)}</code></td><td>${h(r.description)}</td><td>${h(r.kinds.join(', '))}</td><td>${h(r.operations.join(', '))}</td><td>${h(r.action)}</td><td class="mode-${h(r.mode)}">${h(r.mode)}</td><td>${ex}</td></tr>`;
     })
     .join('\n');
@@ -135,7 +132,7 @@ function audit(report: Report): string {
 export function renderHtml(report: Report): string {
   const who = report.whoIsCovered;
   const bodies = [
-    `<p>Every request the webhooks below match, from anyone, outside the excluded namespaces ${codes(who.excludedNamespaces)}. Platform identities (users ${codes(who.platform.users)}, groups ${codes(who.platform.groups)}, ServiceAccounts ${codes(who.platform.serviceAccounts)}) may also change platform-only settings. Modes: <b>enforce</b> denies, <b>warn</b> admits with a warning, <b>audit</b> admits and reports, <b>off</b> does nothing.</p>\n${report.policies.map((p) => policy(p, report)).join('\n')}`,
+    `<p>Every request the webhooks below match, from anyone, outside the excluded namespaces ${codes(who.excludedNamespaces)}. Platform identities (users ${codes(who.platform.users)}, groups ${codes(who.platform.groups)}, ServiceAccounts ${codes(who.platform.serviceAccounts)}) may also change platform-only settings. Modes: <b>enforce</b> denies, <b>warn</b> admits with a warning, <b>audit</b> admits and reports, <b>off</b> does nothing.</p>\n${report.policies.map((p) => policy(p)).join('\n')}`,
     exemptions(report),
     rbac(report),
     outage(report),

@@ -1,6 +1,6 @@
 /** The report as Markdown (the default of `harbormaster policies`). */
 import { md, mdCode } from './escape.js';
-import type { PolicySection, Report } from './model.js';
+import { exemptionScope, type PolicySection, type Report } from './model.js';
 
 export const SECTION_TITLES = [
   '1. What is enforced, on whom',
@@ -15,7 +15,7 @@ function list(xs: readonly string[], none = 'none'): string {
   return xs.length === 0 ? none : xs.map(mdCode).join(', ');
 }
 
-function policySection(p: PolicySection, report: Report): string[] {
+function policySection(p: PolicySection): string[] {
   const out = [`### ${mdCode(p.webhook)} — ${md(p.description)}`, ''];
   out.push(`**failurePolicy ${p.failurePolicy}**: ${md(p.failurePolicyReason)}`, '');
   out.push(`Reads from the cache: ${p.reads.length === 0 ? 'nothing (the request alone)' : p.reads.map((r) => `${r.kind} (${md(r.what)})`).join('; ')}.`, '');
@@ -26,10 +26,7 @@ function policySection(p: PolicySection, report: Report): string[] {
   } else out.push('Settings from the policy file: none.', '');
   out.push('| rule | what it does | kinds | operations | action | mode | exemptions |', '|---|---|---|---|---|---|---|');
   for (const r of p.rules) {
-    const ex = r.exemptions.map((i) => {
-      const e = report.exemptions[i];
-      return e ? `${e.namespaces.map(md).join(', ') || 'all namespaces'}${e.state === 'expired' ? ' (expired)' : ''}` : '';
-    });
+    const ex = r.exemptions.map((e) => `${md(exemptionScope(e))}${e.state === 'expired' ? ' (expired)' : ''}`);
     out.push(
       `| ${mdCode(r.id)} | ${md(r.description)} | ${md(r.kinds.join(', '))} | ${r.operations.join(', ')} | ${r.action} | ${r.mode === 'enforce' ? 'enforce' : `**${r.mode}**`} | ${ex.join('; ') || 'none'} |`,
     );
@@ -112,7 +109,7 @@ function auditSection(report: Report): string[] {
 
 export function renderMarkdown(report: Report): string {
   const bodies = [
-    [...whoSection(report), ...report.policies.flatMap((p) => policySection(p, report))],
+    [...whoSection(report), ...report.policies.flatMap((p) => policySection(p))],
     exemptionSection(report),
     rbacSection(report),
     outageSection(report),

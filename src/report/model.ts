@@ -26,8 +26,8 @@ export interface RuleReport {
   webhook: string;
   failurePolicy: string;
   failurePolicyReason: string;
-  /** Indexes into `exemptions` that cover this rule. */
-  exemptions: number[];
+  /** The exemptions (of the report's `exemptions`) that cover this rule. */
+  exemptions: ExemptionReport[];
 }
 
 export interface PolicySection {
@@ -93,6 +93,12 @@ export interface BuildReportInput {
   audit?: AuditSummaryInput;
 }
 
+/** Whom an exemption covers, in words. */
+export function exemptionScope(e: Pick<ExemptionReport, 'namespaces' | 'names'>): string {
+  const ns = e.namespaces.length > 0 ? `namespaces ${e.namespaces.join(', ')}` : 'any namespace';
+  return e.names.length > 0 ? `${ns}, names ${e.names.join(', ')}` : ns;
+}
+
 function exemptionsOf(config: PolicyConfig, ruleIds: readonly string[], now: number): ExemptionReport[] {
   return config.exemptions.map((e) => {
     return {
@@ -140,7 +146,7 @@ export function buildReport(input: BuildReportInput): Report {
         webhook,
         failurePolicy: p.webhook.failurePolicy,
         failurePolicyReason: p.webhook.failurePolicyReason,
-        exemptions: exemptions.flatMap((e, i) => (e.rules.includes(r.id) ? [i] : [])),
+        exemptions: exemptions.filter((e) => e.rules.includes(r.id)),
       })),
     };
   });

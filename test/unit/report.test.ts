@@ -155,6 +155,11 @@ describe('policies report', () => {
       'a date-only expiry lasts through that UTC day',
     );
     assert.ok((r.exemptions[0]?.rules.length ?? 0) > 10 && r.exemptions[0]?.rules.every((id) => id.startsWith('ingress.')));
+    // SPEC 7: each rule carries its exemptions (with reason and expiry) in the JSON too.
+    assert.deepEqual(
+      r.rules.find((x) => x.id === 'loadbalancer.vip-pool')?.exemptions.map((e) => [e.reason, e.expires, e.state]),
+      [['hardware swap', '2026-06-01', 'active']],
+    );
     const md = renderMarkdown(r);
     assert.match(md, /\| `ingress\.\*` \|.*\| legacy \| all \| migrating by Q3 \| 2026-05-31 \| \*\*EXPIRED\*\*/);
     assert.match(renderHtml(r), /<span class="expired">EXPIRED/);
