@@ -67,6 +67,11 @@ function findingsOf(policy: Policy, decision: Decision, object: ObjectRef): Find
   return out;
 }
 
+/** Rules that judge who writes, not what is written (RuleInfo.judges): an audit cannot know the writer. */
+function writerRules(policy: Policy): Set<string> {
+  return new Set(policy.rules.filter((r) => r.judges === 'writer').map((r) => r.id));
+}
+
 export interface EvaluateObjectsInput {
   policies: readonly Policy[];
   cluster: ClusterView;
@@ -81,9 +86,11 @@ export function auditObject(obj: KubeObject, input: EvaluateObjectsInput): Evalu
   const out: Evaluation[] = [];
   for (const policy of input.policies) {
     if (policy.type !== 'validate') continue;
+    const aboutWriter = writerRules(policy);
     if (skipReason({ policy, request, systemNamespaces: input.config.systemNamespaces }) !== undefined) continue;
     const decision = evaluate({ policy, request, cluster: input.cluster, config: input.config, ...(input.now !== undefined ? { now: input.now } : {}) });
-    out.push({ policy: policy.name, object, findings: findingsOf(policy, decision, object) });
+    const findings = findingsOf(policy, decision, object).filter((f) => !aboutWriter.has(f.rule));
+    out.push({ policy: policy.name, object, findings });
   }
   return out;
 }

@@ -1,10 +1,11 @@
 /**
  * Who an audit evaluates as. Every existing object is judged as a CREATE by
  * this one identity, whoever last wrote it: a tenant with no platform group,
- * so platform-only rules (tenancy.platform-annotations,
- * resource-defaults.managed-objects) fire as they would for a tenant. An
- * object the platform set up legitimately is then reported too: the audit
- * answers "could a tenant create this today?", and says so in its output.
+ * so no rule is relaxed for the platform. Rules that judge only the writer
+ * (RuleInfo.judges 'writer': tenancy.platform-annotations,
+ * resource-defaults.managed-objects) are skipped: a stored object does not
+ * say who wrote it, and as a tenant they would report every setting the
+ * platform made. The output says so.
  */
 import type { PolicyConfig } from '../config/types.js';
 import type { UserInfo } from '../kube/types.js';
@@ -17,7 +18,7 @@ export const AUDIT_USER: Readonly<Required<Pick<UserInfo, 'username' | 'groups'>
 
 export const AUDIT_IDENTITY_NOTE =
   `every object is evaluated as a CREATE by the tenant "${AUDIT_USER.username}" (groups: ${AUDIT_USER.groups.join(', ')}), ` +
-  'never as the platform: platform-only rules report objects the platform set up as they would for a tenant';
+  'never as the platform; rules that judge only who writes (platform-only settings) are skipped, since a stored object does not say who wrote it';
 
 /** A policy file that lists the audit identity as platform would make the audit blind to platform-only rules. */
 export function auditIdentityProblem(config: PolicyConfig): string | undefined {

@@ -21,6 +21,13 @@ export interface RuleInfo {
   /** Kinds this rule looks at, e.g. `Pod`, `apps/Deployment`. */
   kinds: readonly string[];
   operations: readonly Operation[];
+  /**
+   * `writer`: the rule judges who makes the request (a platform-only
+   * setting), not the object. `harbormaster audit` skips it: a stored object
+   * does not say who wrote it, and judging it as a tenant would report every
+   * setting the platform made.
+   */
+  judges?: 'object' | 'writer';
 }
 
 /** One entry of a webhook configuration's `rules`. */

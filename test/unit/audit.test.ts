@@ -84,9 +84,15 @@ describe('audit', () => {
     assert.ok(grouped.every((g) => g.namespaces.every((n) => n.findings.every((f) => (f.object.namespace ?? '') === n.namespace))));
   });
 
-  it('runs as a tenant: a platform annotation set by the platform is reported', () => {
+  it('runs as a tenant, skipping rules that judge only the writer: a platform annotation the platform set is no finding', () => {
     const evaluations = auditObjects({ policies, config, view: [], objects: [ns('team-c', { 'harbormaster.io/quota-profile': 'small' })] });
-    assert.ok(allFindings(evaluations).some((f) => f.rule === 'tenancy.platform-annotations'));
+    assert.deepEqual(allFindings(evaluations), []);
+    // The object rules still run as a tenant: an unknown profile is found.
+    const unknown = auditObjects({ policies, config, view: [], objects: [ns('team-d', { 'harbormaster.io/quota-profile': 'huge' })] });
+    assert.deepEqual(
+      allFindings(unknown).map((f) => f.rule),
+      ['resource-defaults.known-profile'],
+    );
     assert.equal(auditIdentityProblem(config), undefined);
     const platform = { ...config, platform: { ...config.platform, users: [AUDIT_USER.username] } };
     assert.match(auditIdentityProblem(platform) ?? '', /must run as a tenant/);

@@ -126,6 +126,7 @@ export const resourceDefaultsValidate: Policy = {
       action: 'deny',
       kinds: ['LimitRange', 'ResourceQuota'],
       operations: ['CREATE', 'UPDATE', 'DELETE'],
+      judges: 'writer',
     },
   ],
   webhook: {

@@ -94,6 +94,7 @@ export const tenancyValidate: Policy = {
       action: 'deny',
       kinds: ['Namespace'],
       operations: ['CREATE', 'UPDATE'],
+      judges: 'writer',
     },
   ],
   webhook: {
