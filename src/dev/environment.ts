@@ -13,7 +13,7 @@ import { writeBundle } from '../certs/files.js';
 import { generateCertificates } from '../certs/generate.js';
 import { loadConfigFile } from '../config/load.js';
 import { renderWebhookYaml } from '../manifests/render.js';
-import { webhookConfigurations } from '../manifests/webhooks.js';
+import { webhookConfigurations, type ClientTarget } from '../manifests/webhooks.js';
 import type { Logger } from '../observability/log.js';
 import { DEFAULT_POLICY_FILE, PACKAGE_ROOT } from '../paths.js';
 import { builtinPolicies } from '../policies/index.js';
@@ -42,23 +42,60 @@ export interface DevEnvironment {
   stop(): Promise<void>;
 }
 
+/**
+ * What an operator installs before the Deployment: the Cluster CRD, the
+ * namespace, ServiceAccount and RBAC from manifests/, and the Cluster object
+ * standing for this (local) tenant cluster (addons are switched on through it).
+ */
+export async function installHarbormaster(binaries: Binaries, adminKubeconfig: string, say: (line: string) => void = () => undefined): Promise<void> {
+  say('installing namespace, ServiceAccount and RBAC from manifests/');
+  const files = ['crd-cluster.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
+  await kubectlOk(binaries.kubectl, adminKubeconfig, ['apply', ...files]);
+  await kubectlOk(binaries.kubectl, adminKubeconfig, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
+  await kubectlOk(
+    binaries.kubectl,
+    adminKubeconfig,
+    ['apply', '-f', '-'],
+    'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
+  );
+}
+
+/** Options of registerWebhooks. */
+export interface RegisterWebhooksOptions {
+  binaries: Binaries;
+  controlPlane: ControlPlane;
+  /** The policy file the configurations are made for (match conditions, system namespaces). */
+  configPath: string;
+  target: ClientTarget;
+  caBundlePem: string;
+}
+
+/**
+ * Generates both webhook configurations from the registry for `target`, writes
+ * them to webhooks.yaml in the control plane's dir and applies them; returns the file.
+ */
+export async function registerWebhooks(o: RegisterWebhooksOptions): Promise<string> {
+  const loaded = loadConfigFile(o.configPath);
+  const policies = builtinPolicies();
+  const objects = webhookConfigurations({
+    policies,
+    target: o.target,
+    caBundlePem: o.caBundlePem,
+    systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
+    ...(loaded.ok ? { config: loaded.config } : {}),
+  });
+  const webhooksFile = join(o.controlPlane.dir, 'webhooks.yaml');
+  writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));
+  await kubectlOk(o.binaries.kubectl, o.controlPlane.kubeconfigs.admin, ['apply', '-f', webhooksFile]);
+  return webhooksFile;
+}
+
 export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
   const say = options.progress ?? (() => undefined);
   const cp = await startControlPlane({ binaries: options.binaries, progress: say, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
   let server: RunningServer | undefined;
   try {
-    const admin = cp.kubeconfigs.admin;
-    say('installing namespace, ServiceAccount and RBAC from manifests/');
-    const files = ['crd-cluster.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
-    await kubectlOk(options.binaries.kubectl, admin, ['apply', ...files]);
-    await kubectlOk(options.binaries.kubectl, admin, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
-    // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
-    await kubectlOk(
-      options.binaries.kubectl,
-      admin,
-      ['apply', '-f', '-'],
-      'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
-    );
+    await installHarbormaster(options.binaries, cp.kubeconfigs.admin, say);
 
     const certDir = join(cp.dir, 'webhook-certs');
     writeBundle(
@@ -83,18 +120,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     await server.waitUntilReady(60_000);
 
     say('registering the webhook configurations');
-    const loaded = loadConfigFile(configPath);
-    const policies = builtinPolicies();
-    const objects = webhookConfigurations({
-      policies,
+    const webhooksFile = await registerWebhooks({
+      binaries: options.binaries,
+      controlPlane: cp,
+      configPath,
       target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
       caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
-      systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
-      ...(loaded.ok ? { config: loaded.config } : {}),
     });
-    const webhooksFile = join(cp.dir, 'webhooks.yaml');
-    writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));
-    await kubectlOk(options.binaries.kubectl, admin, ['apply', '-f', webhooksFile]);
     const running = server;
     return {
       controlPlane: cp,
