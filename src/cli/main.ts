@@ -61,6 +61,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'cluster state from manifest files, no API server')
     .option('--manage-certs', "keep Secret harbormaster-tls renewed and the webhooks' caBundle in sync (leader only)")
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
+    .option('--shutdown-delay <seconds>', 'on SIGTERM, answer /readyz 503 but keep serving this long before the listener stops', '5')
     .action(
       async (o: {
         config: string;
@@ -73,6 +74,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
         state?: string;
         manageCerts?: boolean;
         helm: string;
+        shutdownDelay: string;
       }) => {
         const logger = createLogger();
         // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
@@ -90,6 +92,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
             ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
             ...(o.manageCerts ? { manageCerts: true } : {}),
             helm: o.helm,
+            shutdownDelayMs: Math.max(0, Number(o.shutdownDelay) || 0) * 1000,
           });
           code = await untilSignal(() => server.close());
         } catch (err) {
