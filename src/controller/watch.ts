@@ -50,6 +50,8 @@ export interface WatchOptions {
   expected?: (err: unknown) => boolean;
   backoff?: Partial<Backoff>;
   clock?: Clock;
+  /** Called on every error that stops the watch (before the restart is scheduled). */
+  onError?: (err: unknown) => void;
 }
 
 /** The cache of one watched collection. */
@@ -92,6 +94,7 @@ export function watch(options: WatchOptions): WatchCache {
   };
 
   const failed = (err: unknown): void => {
+    if (!stopped) options.onError?.(err);
     if (stopped || timer !== undefined) return; // one restart pending at a time
     if (clock.now() - startedAt >= backoff.healthyMs) failures = 0;
     const delayMs = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);
