@@ -5,10 +5,10 @@
  * `watch`, which restarts it with backoff when it stops on an error.
  *
  * `ready` (what /readyz reports) is false until every feed has listed once,
- * and again while a feed has been disconnected (its watch stopped and no
- * list has succeeded since) for longer than `staleAfterMs`: answers from a
- * cache that no longer follows the cluster could admit what the policies
- * would refuse. A re-list after the reconnect makes it true again.
+ * and again while a feed has been disconnected (its watch stopped and has
+ * not been accepted again, nor a list succeeded, since) for longer than
+ * `staleAfterMs`: answers from a cache that no longer follows the cluster
+ * could admit what the policies would refuse. The reconnect makes it true.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { watch, type WatchCache } from '../controller/watch.js';
@@ -152,6 +152,7 @@ export class InformerSet {
       onError: (err) => {
         if (!notInstalled(err) && !this.#downSince.has(index)) this.#downSince.set(index, this.#now());
       },
+      onConnected: () => this.#downSince.delete(index),
     });
     this.#informers.push(informer);
     void informer.start();
