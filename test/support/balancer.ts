@@ -146,7 +146,10 @@ export class Balancer {
       cutCounted = true;
       this.stats.cut[backend.name] = (this.stats.cut[backend.name] ?? 0) + 1;
     };
-    client.on('data', () => (unanswered = true));
+    // A request is hundreds of bytes at least; a TLS alert (close_notify) on its way out is a few dozen.
+    client.on('data', (d: Buffer) => {
+      if (d.length > 100) unanswered = true;
+    });
     upstream.on('data', () => (unanswered = false));
     client.pipe(upstream);
     upstream.pipe(client);

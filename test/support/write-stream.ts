@@ -210,6 +210,11 @@ export class WriteStream {
     return t;
   }
 
+  /** Writes in flight at some moment of [from, to]: started before `to`, answered at or after `from`. */
+  overlapping(from: number, to: number): number {
+    return this.records.filter((r) => r.start <= to && r.end >= from).length;
+  }
+
   /** Writes started in [from, to) that did not succeed (for messages in a failure report). */
   failures(from: number, to: number): WriteRecord[] {
     return this.records.filter((r) => r.start >= from && r.start < to && r.outcome !== 'ok');
