@@ -78,7 +78,10 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
   const record = (fault: string, from: number, recoverMs: number | undefined, note = ''): Tally => {
     const tally = stream.tally(from, Date.now());
     rows.push({ fault, tally, recoverMs, note });
-    const fails = stream.failures(from, Date.now()).slice(0, 5);
+    const fails = stream
+      .failures(from, Date.now())
+      .sort((x, y) => Number(y.outcome === 'webhook') - Number(x.outcome === 'webhook'))
+      .slice(0, 5);
     say(
       `${fault}: sent ${tally.sent}, failed admission ${tally.webhook}, denied ${tally.denied}, other errors ${tally.other}` +
         `${recoverMs !== undefined ? `, recovered in ${(recoverMs / 1000).toFixed(1)} s` : ''}${note ? ` (${note})` : ''}` +
@@ -221,6 +224,9 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
     }
     await cp?.stop();
     if (dir && !process.env.HARBORMASTER_KEEP_FAILED) rmSync(dir, { recursive: true, force: true });
+    // What could keep the file from exiting (it must exit on its own for the next e2e file to run).
+    const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().map((h) => h.constructor.name);
+    say(`left open: ${handles.join(', ') || 'nothing'}`);
   });
 
   // A fault that failed half-way must not leave the next one with a single replica.
@@ -345,7 +351,11 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
     await cp.restartApiServer();
     const upAt = Date.now();
     // As a controller would: retried until admitted (the replicas may still be resyncing; the stream counts those failures).
-    await waitFor('namespace ha-api created', async () => (await kubectl(bin.kubectl, cp.kubeconfigs.admin, ['create', 'namespace', 'ha-api'])).code === 0, 60_000);
+    await waitFor(
+      'namespace ha-api created',
+      async () => (await kubectl(bin.kubectl, cp.kubeconfigs.admin, ['create', 'namespace', 'ha-api'])).code === 0,
+      60_000,
+    );
     await Promise.all(replicas.map((r) => untilReady(r)));
     const once = await defaultsOnce('ha-api', appliesBefore);
     const recoverMs = Date.now() - upAt;
@@ -447,6 +457,8 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
       const killedAt = Date.now();
       await victim.exited();
       const atKill = (await owned()).length;
+      await waitFor('balancer drops the killed replica', async () => !balancer.ready(victim.o.name), 10_000);
+      const bound = stream.overlapping(killedAt, Date.now());
       await waitFor('the other replica leads', async () => (await other.metric('harbormaster_leader')) === 1, (LEASE_SECONDS + 10) * 1000);
       let objects: string[];
       if (step === 'install') {
@@ -462,7 +474,23 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
         assert.equal(objects.length, st.objects.total, `every object once: ${objects.join(', ')}`);
         assert.ok(atKill < st.objects.total, `killed mid-install (${atKill} of ${st.objects.total} objects there)`);
       } else {
-        await waitFor(`${ADDON} Disabled by the new leader`, async () => (await addonStatus())?.phase === 'Disabled', 60_000);
+        try {
+          await waitFor(`${ADDON} Disabled by the new leader`, async () => (await addonStatus())?.phase === 'Disabled', 90_000);
+        } catch (err) {
+          // What is left and why: the status, and every labelled object with its deletion state.
+          const left = await json<{ items: Array<{ kind: string; metadata: Record<string, unknown> }> }>([
+            'get',
+            'namespaces,serviceaccounts,configmaps,services,networkpolicies,deployments,statefulsets,daemonsets,clusterroles,clusterrolebindings,roles,rolebindings,pods,persistentvolumeclaims',
+            '-A',
+            '-l',
+            `addons.harbormaster.io/name=${ADDON}`,
+          ]);
+          const detail = left.items.map(
+            (o) =>
+              `${o.kind}/${String(o.metadata.name)} deletion=${JSON.stringify(o.metadata.deletionTimestamp ?? '-')} finalizers=${JSON.stringify(o.metadata.finalizers ?? [])}`,
+          );
+          throw new Error(`${(err as Error).message}; status ${JSON.stringify(await addonStatus())}; left: ${detail.join('; ')}`, { cause: err });
+        }
         objects = await owned();
         assert.deepEqual(objects, ['Namespace//monitoring'], 'no orphan: only the namespace stays');
         assert.ok(atKill > 1, `killed mid-disable (${atKill} objects there)`);
@@ -472,7 +500,7 @@ describe('two replicas under load, with faults (issue 16)', { timeout: 600_000 }
       victim.start();
       await untilReady(victim);
       const t = record(`kill the addon manager mid-${step}`, from, convergedMs, `${atKill} ${ADDON} objects at the kill, ${objects.length} after`);
-      assert.ok(t.webhook <= 3, `failed admissions ${t.webhook}`);
+      assert.ok(t.webhook <= bound, `failed admissions ${t.webhook} <= writes in flight until the balancer dropped the replica (${bound})`);
       assert.equal(t.denied, 0);
     });
   }
