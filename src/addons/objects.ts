@@ -52,8 +52,10 @@ export class ManagedObjects {
   /** Everything labelled as `addon`'s that is not already being deleted. */
   owned(addon: string): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const c of this.#caches.values()) {
-      for (const o of c.list()) if (o.metadata?.labels?.[ADDON_LABEL] === addon && !o.metadata?.deletionTimestamp) out.push(o as KubeObject);
+    for (const [kind, c] of this.#caches) {
+      // Objects from a list carry no kind (only watch events do): a new leader's cache holds those,
+      // and an object without its kind cannot be located, so nothing would ever be deleted.
+      for (const o of c.list()) if (o.metadata?.labels?.[ADDON_LABEL] === addon && !o.metadata?.deletionTimestamp) out.push((o.kind ? o : { ...o, kind }) as KubeObject);
     }
     return out;
   }

@@ -20,6 +20,15 @@ export interface HttpsServer {
   port: number;
   /** New handshakes use this pair and, if it carries one, its client CA. */
   useCertificate(cert: ServingCert): void;
+  /**
+   * Graceful stop: accepts no new connection; every response from now on
+   * carries `Connection: close`, so a keep-alive connection ends right after
+   * the request it is carrying, and idle ones are closed at once; resolves
+   * when all have ended, cutting what is left after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** From now on every response closes its connection (the caller stays listening). */
+  closeAfterEachResponse(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +61,11 @@ export interface ListenHttpsOptions {
 export async function listenHttps(options: ListenHttpsOptions): Promise<HttpsServer> {
   const clientAuth = options.cert.clientCa !== undefined;
   const server = createServer({ ...contextOptions(options.cert), ...(clientAuth ? { requestCert: true, rejectUnauthorized: false } : {}) }, options.app);
+  let closing = false;
+  // Before the app's listener: the header is in place before any answer is written.
+  server.prependListener('request', (_req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+  });
   // The API server reuses connections; keep them a little longer than its idle timeout.
   server.keepAliveTimeout = 95_000;
   server.headersTimeout = 100_000;
@@ -68,6 +82,20 @@ export async function listenHttps(options: ListenHttpsOptions): Promise<HttpsSer
     port: (server.address() as AddressInfo).port,
     useCertificate(cert) {
       server.setSecureContext(contextOptions(cert));
+    },
+    closeAfterEachResponse() {
+      closing = true;
+    },
+    drain(timeoutMs) {
+      closing = true;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
     },
     close() {
       return new Promise((resolve) => {

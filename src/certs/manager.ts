@@ -14,6 +14,9 @@ import { generateCA, generateCertificates, serviceDnsNames } from './generate.js
 
 const DAY = 24 * 3600 * 1000;
 
+/** Key of harbormaster-tls holding the CA a rotation replaced, kept in caBundle until it expires. */
+export const PREVIOUS_CA_KEY = 'ca-previous.crt';
+
 export interface CertManagerOptions {
   kubeconfig: KubeConfig;
   namespace: string;
@@ -54,7 +57,16 @@ export function renewalReason(certPem: string, caPem: string, options: { dnsName
   return missing ? `SAN ${missing} missing` : undefined;
 }
 
-/** PEM blocks of a bundle, deduplicated, without expired ones. */
+/** notAfter of a PEM certificate in ms, 0 when it does not parse. */
+function validUntil(pem: string): number {
+  try {
+    return Date.parse(new X509Certificate(pem).validTo);
+  } catch {
+    return 0;
+  }
+}
+
+/** PEM blocks of a bundle, deduplicated, without expired ones (empty PEMs are skipped). */
 export function mergeBundle(pems: readonly string[], now: Date): string {
   const blocks = pems.flatMap((p) => p.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []);
   const seen = new Set<string>();
@@ -111,39 +123,48 @@ export class CertManager {
     const dnsNames = serviceDnsNames(this.#o.service, namespace);
     const renewBeforeDays = this.#o.renewBeforeDays ?? 30;
     const caPem = unb64(secret?.data?.['ca.crt']);
+    const previousPem = unb64(secret?.data?.[PREVIOUS_CA_KEY]);
     const reason = renewalReason(unb64(secret?.data?.['tls.crt']), caPem, { dnsNames, now, renewBeforeDays });
-    let bundleCAs = [caPem];
-    if (reason !== undefined) {
-      let ca = { cert: caPem, key: unb64(secret?.data?.['ca.key']) };
-      let caValid: boolean;
-      try {
-        caValid = Date.parse(new X509Certificate(ca.cert).validTo) > now.getTime() + renewBeforeDays * DAY && ca.key.length > 0;
-      } catch {
-        caValid = false;
-      }
-      if (!caValid) ca = generateCA({ commonName: 'harbormaster-webhook-ca', days: 3650, now });
-      // New CA first in the bundle; the old one stays until it expires so in-flight clients keep working.
-      bundleCAs = [ca.cert, caPem];
-      const b = generateCertificates({ service: this.#o.service, namespace, ca, days: 365, now });
-      const data = { 'tls.crt': b64(b.cert), 'tls.key': b64(b.key), 'ca.crt': b64(b.caCert), 'ca.key': b64(b.caKey) };
-      const body = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/tls',
-        metadata: {
-          name: secretName,
-          namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'harbormaster' },
-          ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
-        },
-        data,
-      };
-      if (secret) await rawRequest(kc, { method: 'PUT', path, body });
-      else await rawRequest(kc, { method: 'POST', path: `/api/v1/namespaces/${namespace}/secrets`, body });
-      this.#o.onWrite?.('secret');
-      this.#o.logger.info({ secret: `${namespace}/${secretName}`, reason, newCA: !caValid }, 'serving certificate issued');
+    if (reason === undefined) {
+      // The CA in use and, until it expires, the one it replaced: a replica that has not reloaded yet still presents it.
+      await this.#injectCaBundle(mergeBundle([caPem, previousPem], now));
+      return;
     }
-    await this.#injectCaBundle(mergeBundle(bundleCAs, now));
+    await this.#issue({ secret, caPem, previousPem, reason, now, renewBeforeDays });
+  }
+
+  /** Issues a new serving certificate, under a new CA when the current one is missing or near its end. */
+  async #issue(o: { secret: TlsSecret | undefined; caPem: string; previousPem: string; reason: string; now: Date; renewBeforeDays: number }): Promise<void> {
+    const { kubeconfig: kc, namespace, secretName } = this.#o;
+    const { secret, caPem, now } = o;
+    let ca = { cert: caPem, key: unb64(secret?.data?.['ca.key']) };
+    const caValid = ca.key.length > 0 && validUntil(ca.cert) > now.getTime() + o.renewBeforeDays * DAY;
+    if (!caValid) ca = generateCA({ commonName: 'harbormaster-webhook-ca', days: 3650, now });
+    // The old CA stays trusted (ca-previous.crt) until it expires: the replicas reload the Secret
+    // one by one, and each presents the old pair until it has.
+    const previous = caValid ? o.previousPem : caPem;
+    // caBundle first: no replica may present a certificate of the new CA before the API server trusts it.
+    await this.#injectCaBundle(mergeBundle([ca.cert, previous], now));
+    const b = generateCertificates({ service: this.#o.service, namespace, ca, days: 365, now });
+    const data: Record<string, string> = { 'tls.crt': b64(b.cert), 'tls.key': b64(b.key), 'ca.crt': b64(b.caCert), 'ca.key': b64(b.caKey) };
+    if (mergeBundle([previous], now).trim() !== '') data[PREVIOUS_CA_KEY] = b64(previous);
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: secretName,
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'harbormaster' },
+        ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+      },
+      data,
+    };
+    const path = `/api/v1/namespaces/${namespace}/secrets`;
+    if (secret) await rawRequest(kc, { method: 'PUT', path: `${path}/${secretName}`, body });
+    else await rawRequest(kc, { method: 'POST', path, body });
+    this.#o.onWrite?.('secret');
+    this.#o.logger.info({ secret: `${namespace}/${secretName}`, reason: o.reason, newCA: !caValid }, 'serving certificate issued');
   }
 
   async #injectCaBundle(bundle: string): Promise<void> {

@@ -67,6 +67,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--manage-certs', "keep Secret harbormaster-tls renewed and the webhooks' caBundle in sync (leader only)")
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
     .option('--audit-interval <duration>', 'leader only: audit existing objects this often (e.g. 10m) and write PolicyReports that changed')
+    .option('--shutdown-delay <seconds>', 'on SIGTERM, answer /readyz 503 but keep serving this long before the listener stops', '5')
     .action(
       async (o: {
         config: string;
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
         manageCerts?: boolean;
         helm: string;
         auditInterval?: string;
+        shutdownDelay: string;
       }) => {
         const auditIntervalMs = o.auditInterval === undefined ? undefined : parseDuration(o.auditInterval);
         if (o.auditInterval !== undefined && !auditIntervalMs) {
@@ -104,6 +106,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
             ...(o.manageCerts ? { manageCerts: true } : {}),
             helm: o.helm,
             ...(auditIntervalMs ? { auditIntervalMs } : {}),
+            shutdownDelayMs: Math.max(0, Number(o.shutdownDelay) || 0) * 1000,
           });
           code = await untilSignal(() => server.close());
         } catch (err) {

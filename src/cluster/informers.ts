@@ -3,6 +3,12 @@
  * object is slimmed on arrival; Secret data is scrubbed from the informer's
  * own cache too, so no secret material stays in memory. Each feed is a kit
  * `watch`, which restarts it with backoff when it stops on an error.
+ *
+ * `ready` (what /readyz reports) is false until every feed has listed once,
+ * and again while a feed has been disconnected (its watch stopped and has
+ * not been accepted again, nor a list succeeded, since) for longer than
+ * `staleAfterMs`: answers from a cache that no longer follows the cluster
+ * could admit what the policies would refuse. The reconnect makes it true.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { watch, type WatchCache } from '../controller/watch.js';
@@ -55,24 +61,45 @@ function keepIdentityOnly(obj: KubernetesObject): void {
   for (const k of Object.keys(m)) if (k !== 'name' && k !== 'namespace' && k !== 'uid' && k !== 'resourceVersion') delete m[k];
 }
 
+/** Default of InformerSetOptions.staleAfterMs. */
+export const STALE_AFTER_MS = 5000;
+
+/** Retry delays of a disconnected feed: short, so a cache is back within ~2 s of the API server. */
+const FEED_BACKOFF = { initialMs: 250, maxMs: 2000 };
+
 export interface InformerSetOptions {
   kubeconfig: KubeConfig;
   store: ClusterStore;
   logger: Logger;
   feeds?: readonly Feed[];
+  /** A feed disconnected longer than this makes `ready` false (default STALE_AFTER_MS). */
+  staleAfterMs?: number;
+  now?: () => number;
 }
 
 export class InformerSet {
   readonly #options: InformerSetOptions;
   readonly #informers: WatchCache[] = [];
   readonly #synced = new Set<number>();
+  /** Feed index → when it lost its watch (cleared by the next successful list). */
+  readonly #downSince = new Map<number, number>();
+  readonly #now: () => number;
   constructor(options: InformerSetOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Every feed has listed once (an optional feed whose API is not installed counts as listed). */
   get synced(): boolean {
     return (this.#options.feeds ?? FEEDS).every((_f, i) => this.#synced.has(i));
+  }
+
+  /** Synced, and no feed disconnected for longer than `staleAfterMs`. */
+  get ready(): boolean {
+    if (!this.synced) return false;
+    const limit = this.#now() - (this.#options.staleAfterMs ?? STALE_AFTER_MS);
+    for (const since of this.#downSince.values()) if (since < limit) return false;
+    return true;
   }
 
   /** Starts every informer. Resolves at once; `waitForSync` tells when all have listed. */
@@ -96,10 +123,14 @@ export class InformerSet {
       try {
         const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {}, scrub);
         this.#synced.add(index);
+        this.#downSince.delete(index);
         return res;
       } catch (err) {
         // An optional API that is not installed (404) holds nothing to wait for; keep retrying in the background.
-        if (notInstalled(err)) this.#synced.add(index);
+        if (notInstalled(err)) {
+          this.#synced.add(index);
+          this.#downSince.delete(index);
+        }
         throw err;
       }
     };
@@ -117,6 +148,11 @@ export class InformerSet {
       name: feed.kind,
       // An optional API that is not installed is expected, not worth a warning every 30 s.
       expected: notInstalled,
+      ...(feed.optional ? {} : { backoff: FEED_BACKOFF }),
+      onError: (err) => {
+        if (!notInstalled(err) && !this.#downSince.has(index)) this.#downSince.set(index, this.#now());
+      },
+      onConnected: () => this.#downSince.delete(index),
     });
     this.#informers.push(informer);
     void informer.start();

@@ -2,7 +2,10 @@
  * Lease-based leader election (coordination.k8s.io/v1), so only one replica
  * runs the reconcilers. The holder renews every `renewSeconds`; another
  * replica takes over only after `leaseSeconds` without renewal. A leader that
- * cannot renew before its lease runs out stops leading at once.
+ * has not renewed for `renewDeadlineSeconds` (less than the lease) stops
+ * leading, on a timer of its own: a renewal hanging on an API server that
+ * waits for etcd must not keep it leading past the moment another replica may
+ * take the lease.
  */
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/log.js';
@@ -14,6 +17,8 @@ export interface LeaderElectorOptions {
   identity: string;
   leaseSeconds?: number;
   renewSeconds?: number;
+  /** Default: two thirds of leaseSeconds (client-go's 10 s of 15). */
+  renewDeadlineSeconds?: number;
   logger: Logger;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
@@ -35,15 +40,23 @@ function microTime(d: Date): string {
 }
 
 export class LeaderElector {
-  readonly #o: Required<Omit<LeaderElectorOptions, 'now'>> & { now: () => Date };
+  readonly #o: Required<Omit<LeaderElectorOptions, 'now' | 'renewDeadlineSeconds'>> & { now: () => Date; renewDeadlineMs: number };
   readonly #api: KubernetesObjectApi;
   #leading = false;
   #lastRenew = 0;
   #timer: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: LeaderElectorOptions) {
-    this.#o = { leaseSeconds: 15, renewSeconds: 2, now: () => new Date(), ...options };
+    const leaseSeconds = options.leaseSeconds ?? 15;
+    this.#o = {
+      leaseSeconds,
+      renewSeconds: 2,
+      now: () => new Date(),
+      ...options,
+      renewDeadlineMs: (options.renewDeadlineSeconds ?? (leaseSeconds * 2) / 3) * 1000,
+    };
     this.#api = KubernetesObjectApi.makeApiClient(options.kubeconfig);
   }
 
@@ -58,6 +71,7 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    clearTimeout(this.#deadline);
     if (this.#leading) {
       this.#setLeading(false);
       // Release: let another replica take over without waiting for expiry. Best effort, bounded:
@@ -94,9 +108,7 @@ export class LeaderElector {
     } catch (err) {
       this.#o.logger.warn({ err: (err as Error).message }, 'leader election: lease update failed');
     }
-    if (this.#leading && this.#o.now().getTime() - this.#lastRenew > this.#o.leaseSeconds * 1000) {
-      this.#setLeading(false);
-    }
+    this.#checkDeadline();
     if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), this.#o.renewSeconds * 1000);
   }
 
@@ -140,6 +152,17 @@ export class LeaderElector {
   #renewed(now: Date): void {
     this.#lastRenew = now.getTime();
     if (!this.#leading) this.#setLeading(true);
+    clearTimeout(this.#deadline);
+    this.#deadline = setTimeout(() => this.#checkDeadline(), Math.max(0, this.#lastRenew + this.#o.renewDeadlineMs - this.#o.now().getTime()));
+    this.#deadline.unref();
+  }
+
+  /** Stops leading when the last renewal is older than the renew deadline. */
+  #checkDeadline(): void {
+    if (this.#leading && this.#o.now().getTime() - this.#lastRenew >= this.#o.renewDeadlineMs) {
+      this.#o.logger.warn({ identity: this.#o.identity, lastRenew: new Date(this.#lastRenew).toISOString() }, 'leader election: lease not renewed in time');
+      this.#setLeading(false);
+    }
   }
 
   #setLeading(leading: boolean): void {

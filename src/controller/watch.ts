@@ -50,6 +50,30 @@ export interface WatchOptions {
   expected?: (err: unknown) => boolean;
   backoff?: Partial<Backoff>;
   clock?: Clock;
+  /** Called on every error that stops the watch (before the restart is scheduled). */
+  onError?: (err: unknown) => void;
+  /**
+   * Called each time the watch request is answered 200: the cache follows the
+   * collection again (a restart re-watches from the last resourceVersion and
+   * lists only when that is too old, so a successful list alone cannot say so).
+   */
+  onConnected?: () => void;
+}
+
+/** A Watch that reports each watch request the API server accepted. */
+function reportingWatch(kubeconfig: KubeConfig, onConnected: () => void): Watch {
+  const w = new Watch(kubeconfig);
+  const inner = w.watch.bind(w);
+  w.watch = async (path, query, callback, done) => {
+    let failed = false;
+    const controller = await inner(path, query, callback, (err: unknown) => {
+      if (err) failed = true;
+      done(err);
+    });
+    if (!failed) onConnected();
+    return controller;
+  };
+  return w;
 }
 
 /** The cache of one watched collection. */
@@ -69,7 +93,8 @@ export function watch(options: WatchOptions): WatchCache {
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const selectors = { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) };
   const list = options.list ?? (() => rawList<KubernetesObject>(kubeconfig, path, selectors));
-  const lw = new ListWatch<KubernetesObject>(path, new Watch(kubeconfig), list, false, labelSelector, fieldSelector);
+  const w = options.onConnected ? reportingWatch(kubeconfig, options.onConnected) : new Watch(kubeconfig);
+  const lw = new ListWatch<KubernetesObject>(path, w, list, false, labelSelector, fieldSelector);
   const on = options.on ?? {};
   for (const verb of ['add', 'update', 'delete'] as const) {
     const handler = on[verb];
@@ -92,6 +117,7 @@ export function watch(options: WatchOptions): WatchCache {
   };
 
   const failed = (err: unknown): void => {
+    if (!stopped) options.onError?.(err);
     if (stopped || timer !== undefined) return; // one restart pending at a time
     if (clock.now() - startedAt >= backoff.healthyMs) failures = 0;
     const delayMs = Math.min(backoff.initialMs * 2 ** failures, backoff.maxMs);

@@ -25,7 +25,7 @@ import {
 } from './controlplane-steps.js';
 import { IDENTITIES } from './identities.js';
 import { DEFAULT_NODE_COUNT, HOSTPATH_PV_DIR, nodeName } from './nodes.js';
-import { freePort, httpsJson, Processes, tail } from './processes.js';
+import { freePort, httpsJson, httpsOk, Processes, tail, waitFor } from './processes.js';
 
 export { IDENTITIES, type Identity } from './identities.js';
 export { freePort } from './processes.js';
@@ -63,6 +63,12 @@ export interface ControlPlane {
    * client CA so only this API server can call the admission paths.
    */
   webhookClientCaFile: string;
+  /** Restarts kube-apiserver (SIGTERM, then the same flags) and resolves once its /readyz answers ok: a fault for HA tests. */
+  restartApiServer(): Promise<void>;
+  /** SIGSTOPs etcd: its sockets stay open but nothing answers, as with a hung disk or a partition. */
+  pauseEtcd(): void;
+  /** SIGCONTs etcd after pauseEtcd. */
+  resumeEtcd(): void;
   stop(): Promise<void>;
 }
 
@@ -145,7 +151,13 @@ async function hostPathVolumes(apiServerUrl: string, caCert: string, admin: { ce
 }
 
 /** The handle of a started control plane; `stop` is idempotent and removes a temp dir we made. */
-function running(o: Omit<ControlPlane, 'stop'> & { ownsDir: boolean; procs: Processes; admin: { cert: string; key: string } }): ControlPlane {
+function running(
+  o: Omit<ControlPlane, 'stop' | 'restartApiServer' | 'pauseEtcd' | 'resumeEtcd'> & {
+    ownsDir: boolean;
+    procs: Processes;
+    admin: { cert: string; key: string };
+  },
+): ControlPlane {
   let stopped = false;
   // If the process exits without stop() (a forced exit), children are SIGKILLed by Processes and the data goes too.
   const cleanup = (): void => {
@@ -159,6 +171,13 @@ function running(o: Omit<ControlPlane, 'stop'> & { ownsDir: boolean; procs: Proc
     kubeconfigs: o.kubeconfigs,
     caCert: o.caCert,
     webhookClientCaFile: o.webhookClientCaFile,
+    async restartApiServer() {
+      const child = await o.procs.restart('kube-apiserver');
+      const died = (): string | undefined => (child.exitCode !== null ? `kube-apiserver exited with code ${child.exitCode}` : undefined);
+      await waitFor('kube-apiserver after restart', () => httpsOk(`${o.apiServerUrl}/readyz`, o.caCert, o.admin), 120_000, died);
+    },
+    pauseEtcd: () => o.procs.signal('etcd', 'SIGSTOP'),
+    resumeEtcd: () => o.procs.signal('etcd', 'SIGCONT'),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -13,7 +13,7 @@ import { writeBundle } from '../certs/files.js';
 import { generateCertificates } from '../certs/generate.js';
 import { loadConfigFile } from '../config/load.js';
 import { renderWebhookYaml } from '../manifests/render.js';
-import { webhookConfigurations } from '../manifests/webhooks.js';
+import { webhookConfigurations, type ClientTarget } from '../manifests/webhooks.js';
 import type { Logger } from '../observability/log.js';
 import { DEFAULT_POLICY_FILE, PACKAGE_ROOT } from '../paths.js';
 import { builtinPolicies } from '../policies/index.js';
@@ -62,18 +62,19 @@ export interface DevEnvironment {
 }
 
 /**
- * The shipped CRD, Namespace, ServiceAccount and RBAC, the Cluster object, and
- * serving certificates (CA, tls.crt/tls.key for the Service name, localhost
- * and 127.0.0.1) in `<control plane dir>/webhook-certs`: what a server needs
- * before it starts. startDevEnvironment runs it; so can a test that serves
- * from elsewhere (a container) and then calls registerWebhooks.
+ * What an operator installs before the Deployment: the Cluster and
+ * PolicyReport CRDs, the namespace, ServiceAccount and RBAC from manifests/,
+ * and the Cluster object
+ * standing for this (local) tenant cluster (addons are switched on through it).
  */
-export async function installHarbormaster(cp: ControlPlane, binaries: Binaries, say: (line: string) => void = () => undefined): Promise<{ certDir: string }> {
-  const admin = cp.kubeconfigs.admin;
+export async function installHarbormaster(binaries: Binaries, adminKubeconfig: string, say: (line: string) => void = () => undefined): Promise<void> {
   say('installing namespace, ServiceAccount and RBAC from manifests/');
-  const files = ['crd-cluster.yaml', 'policyreport-crd.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
-  await kubectlOk(binaries.kubectl, admin, ['apply', ...files]);
-  await kubectlOk(binaries.kubectl, admin, [
+  const files = ['crd-cluster.yaml', 'policyreport-crd.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => [
+    '-f',
+    join(PACKAGE_ROOT, 'manifests', f),
+  ]);
+  await kubectlOk(binaries.kubectl, adminKubeconfig, ['apply', ...files]);
+  await kubectlOk(binaries.kubectl, adminKubeconfig, [
     'wait',
     '--for=condition=Established',
     'crd/clusters.harbormaster.io',
@@ -81,35 +82,55 @@ export async function installHarbormaster(cp: ControlPlane, binaries: Binaries, 
     'crd/clusterpolicyreports.wgpolicyk8s.io',
     '--timeout=30s',
   ]);
-  // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
   await kubectlOk(
     binaries.kubectl,
-    admin,
+    adminKubeconfig,
     ['apply', '-f', '-'],
     'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
   );
+}
+
+/**
+ * Serving certificates (CA, tls.crt/tls.key for the Service name, localhost and
+ * 127.0.0.1) in `<control plane dir>/webhook-certs`, for a server started here
+ * or elsewhere (a container); returns that directory.
+ */
+export function devCertificates(cp: ControlPlane): string {
   const certDir = join(cp.dir, 'webhook-certs');
   writeBundle(
     certDir,
     generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }),
   );
-  return { certDir };
+  return certDir;
 }
 
-/** Registers the webhook configurations generated from the registry, pointed at `baseUrl` with the CA of certDir; returns the file applied. */
-export async function registerWebhooks(cp: ControlPlane, binaries: Binaries, o: { baseUrl: string; certDir: string; configPath: string }): Promise<string> {
+/** Options of registerWebhooks. */
+export interface RegisterWebhooksOptions {
+  binaries: Binaries;
+  controlPlane: ControlPlane;
+  /** The policy file the configurations are made for (match conditions, system namespaces). */
+  configPath: string;
+  target: ClientTarget;
+  caBundlePem: string;
+}
+
+/**
+ * Generates both webhook configurations from the registry for `target`, writes
+ * them to webhooks.yaml in the control plane's dir and applies them; returns the file.
+ */
+export async function registerWebhooks(o: RegisterWebhooksOptions): Promise<string> {
   const loaded = loadConfigFile(o.configPath);
   const policies = builtinPolicies();
   const objects = webhookConfigurations({
     policies,
-    target: { kind: 'url', baseUrl: o.baseUrl },
-    caBundlePem: readFileSync(join(o.certDir, 'ca.crt'), 'utf8'),
+    target: o.target,
+    caBundlePem: o.caBundlePem,
     systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
     ...(loaded.ok ? { config: loaded.config } : {}),
   });
-  const webhooksFile = join(cp.dir, 'webhooks.yaml');
-  writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, `# harbormaster dev: webhooks pointing at ${o.baseUrl}`));
-  await kubectlOk(binaries.kubectl, cp.kubeconfigs.admin, ['apply', '-f', webhooksFile]);
+  const webhooksFile = join(o.controlPlane.dir, 'webhooks.yaml');
+  writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));
+  await kubectlOk(o.binaries.kubectl, o.controlPlane.kubeconfigs.admin, ['apply', '-f', webhooksFile]);
   return webhooksFile;
 }
 
@@ -129,7 +150,8 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
   const cp = await startControlPlane({ binaries: options.binaries, progress: say, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
   let server: RunningServer | undefined;
   try {
-    const { certDir } = await installHarbormaster(cp, options.binaries, say);
+    await installHarbormaster(options.binaries, cp.kubeconfigs.admin, say);
+    const certDir = devCertificates(cp);
     const port = options.port && options.port > 0 ? options.port : await freePort();
     const configPath = options.configPath ?? DEFAULT_POLICY_FILE;
     say(`starting harbormaster serve on https://127.0.0.1:${port}`);
@@ -149,7 +171,13 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
     await server.waitUntilReady(60_000);
 
     say('registering the webhook configurations');
-    const webhooksFile = await registerWebhooks(cp, options.binaries, { baseUrl: `https://127.0.0.1:${port}`, certDir, configPath });
+    const webhooksFile = await registerWebhooks({
+      binaries: options.binaries,
+      controlPlane: cp,
+      configPath,
+      target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
+      caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
+    });
     const running = server;
     return {
       controlPlane: cp,

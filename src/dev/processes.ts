@@ -20,18 +20,57 @@ export async function freePort(): Promise<number> {
   });
 }
 
+interface Started {
+  name: string;
+  child: ChildProcess;
+  /** How it was started, for `restart`. */
+  spawn: { bin: string; args: string[]; logDir: string; env?: Record<string, string> };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once it exited. */
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export class Processes {
-  readonly list: Array<{ name: string; child: ChildProcess }> = [];
+  readonly list: Started[] = [];
 
   start(name: string, bin: string, args: string[], logDir: string, env?: Record<string, string>): ChildProcess {
-    const log = createWriteStream(join(logDir, `${name}.log`));
+    const child = this.#spawn(name, { bin, args, logDir, ...(env ? { env } : {}) }, 'w');
+    this.list.push({ name, child, spawn: { bin, args, logDir, ...(env ? { env } : {}) } });
+    if (this.list.length === 1) process.once('exit', this.#killAllNow);
+    return child;
+  }
+
+  /** Stops the process `name` (SIGTERM) and starts it again the same way, its log appended to. */
+  async restart(name: string): Promise<ChildProcess> {
+    const entry = this.list.find((p) => p.name === name);
+    if (!entry) throw new Error(`no process ${name}`);
+    await stopChild(entry.child);
+    entry.child = this.#spawn(name, entry.spawn, 'a');
+    return entry.child;
+  }
+
+  /** Sends `signal` (SIGSTOP, SIGCONT, …) to the process `name`. */
+  signal(name: string, signal: NodeJS.Signals): void {
+    const entry = this.list.find((p) => p.name === name);
+    if (!entry) throw new Error(`no process ${name}`);
+    entry.child.kill(signal);
+  }
+
+  #spawn(name: string, o: Started['spawn'], flags: 'w' | 'a'): ChildProcess {
+    const { bin, args, logDir, env } = o;
+    const log = createWriteStream(join(logDir, `${name}.log`), { flags });
     // Own process group: a Ctrl-C in the terminal reaches us, not them, so we
     // can stop them in order (etcd last). killAllNow() covers a crash of ours.
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(env ? { env: { ...process.env, ...env } } : {}) });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    this.list.push({ name, child });
-    if (this.list.length === 1) process.once('exit', this.#killAllNow);
     return child;
   }
 
@@ -42,12 +81,8 @@ export class Processes {
   async stopAll(): Promise<void> {
     // Reverse order: controller-manager, apiserver, then etcd.
     for (const { child } of [...this.list].reverse()) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      child.kill('SIGCONT'); // a stopped (SIGSTOP) process handles SIGTERM only once continued
+      await stopChild(child);
     }
     process.off('exit', this.#killAllNow);
   }

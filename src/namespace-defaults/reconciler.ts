@@ -40,6 +40,12 @@ export interface NamespaceReconcilerOptions {
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 const RESOURCES: Record<string, string> = { LimitRange: 'limitranges', ResourceQuota: 'resourcequotas' };
 
+/** True when `a` is an older version than `b` (resourceVersions compare as integers on 1.35+ API servers; otherwise false). */
+function olderThan(a: KubernetesObject, b: KubernetesObject): boolean {
+  const [x, y] = [a.metadata?.resourceVersion ?? '', b.metadata?.resourceVersion ?? ''];
+  return /^\d+$/.test(x) && /^\d+$/.test(y) && BigInt(x) < BigInt(y);
+}
+
 function scopesDiffer(actual: KubeObject, desired: KubeObject): boolean {
   const scopes = (o: KubeObject) => JSON.stringify(((o.spec as { scopes?: string[] } | undefined)?.scopes ?? []).slice().sort());
   return desired.kind === 'ResourceQuota' && scopes(actual) !== scopes(desired);
@@ -51,6 +57,13 @@ export class NamespaceReconciler {
   readonly #limitRanges: WatchCache;
   readonly #quotas: WatchCache;
   readonly #queue: WorkQueue;
+  /**
+   * What our last apply of an object returned, until the watch cache shows that
+   * version: a reconcile that runs before the cache saw our own write (another
+   * event of the namespace came first) must not take the object for missing
+   * and write it a second time.
+   */
+  readonly #written = new Map<string, KubeObject>();
   readonly stats: ReconcilerStats = { applies: 0, deletes: 0, reconciles: 0 };
 
   constructor(options: NamespaceReconcilerOptions) {
@@ -66,9 +79,27 @@ export class NamespaceReconciler {
     const byName = (o: KubernetesObject): void => {
       if (o.metadata?.name) this.#queue.add(o.metadata.name);
     };
+    // A deleted object must look missing again (list items carry no kind: it comes from the watch).
+    const forget = (kind: string) => (o: KubernetesObject) => {
+      this.#written.delete(`${kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
+    };
     this.#namespaces = watch({ kubeconfig, logger, name: 'namespaces', path: '/api/v1/namespaces', on: { change: byName } });
-    this.#limitRanges = watch({ kubeconfig, logger, name: 'limitranges', path: '/api/v1/limitranges', labelSelector: SELECTOR, on: { change: byNamespace } });
-    this.#quotas = watch({ kubeconfig, logger, name: 'resourcequotas', path: '/api/v1/resourcequotas', labelSelector: SELECTOR, on: { change: byNamespace } });
+    this.#limitRanges = watch({
+      kubeconfig,
+      logger,
+      name: 'limitranges',
+      path: '/api/v1/limitranges',
+      labelSelector: SELECTOR,
+      on: { change: byNamespace, delete: forget('LimitRange') },
+    });
+    this.#quotas = watch({
+      kubeconfig,
+      logger,
+      name: 'resourcequotas',
+      path: '/api/v1/resourcequotas',
+      labelSelector: SELECTOR,
+      on: { change: byNamespace, delete: forget('ResourceQuota') },
+    });
   }
 
   async start(): Promise<void> {
@@ -125,18 +156,32 @@ export class NamespaceReconciler {
     const cache = obj.kind === 'LimitRange' ? this.#limitRanges : this.#quotas;
     const objName = obj.metadata?.name ?? '';
     const kind = String(obj.kind);
-    const actual = cache.get(objName, name) as KubeObject | undefined;
+    const key = `${kind}/${name}/${objName}`;
+    const actual = this.#current(key, cache.get(objName, name) as KubeObject | undefined);
     if (isUpToDate(actual, obj)) return;
     if (actual && scopesDiffer(actual, obj)) {
       // scopes are immutable: replace the object.
       await deleteObject(this.#o.kubeconfig, { apiVersion: 'v1', resource: RESOURCES[kind] ?? '', namespace: name, name: objName });
+      this.#written.delete(key);
       this.stats.deletes++;
       this.#o.onWrite?.('delete', kind);
     }
-    await serverSideApply(this.#o.kubeconfig, obj, RESOURCES[kind] ?? '', FIELD_MANAGER);
+    const applied = (await serverSideApply(this.#o.kubeconfig, obj, RESOURCES[kind] ?? '', FIELD_MANAGER)) as KubeObject | undefined;
+    if (applied?.metadata?.resourceVersion) this.#written.set(key, applied);
     this.stats.applies++;
     this.#o.onWrite?.('apply', kind);
     this.#o.logger.info({ namespace: name, kind: obj.kind, name: objName, profile }, actual ? 'healed managed object' : 'created managed object');
+  }
+
+  /** The cached object, or what our own apply returned while the cache has not seen that version yet. */
+  #current(key: string, cached: KubeObject | undefined): KubeObject | undefined {
+    const mine = this.#written.get(key);
+    if (!mine) return cached;
+    if (cached && !olderThan(cached, mine)) {
+      this.#written.delete(key); // the cache caught up
+      return cached;
+    }
+    return mine;
   }
 
   /** Deletes managed objects this namespace no longer needs (best-effort mode switched off or on). */

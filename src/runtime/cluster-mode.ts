@@ -11,6 +11,7 @@ import type { Addon } from '../catalog/catalog.js';
 import { InformerSet } from '../cluster/informers.js';
 import { ClusterStore } from '../cluster/store.js';
 import type { PolicyConfig } from '../config/types.js';
+import { recordEvent } from '../controller/events.js';
 import { LeaderElector } from '../controller/leader.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -22,7 +23,12 @@ export interface ClusterMode {
   informers: InformerSet;
   elector: LeaderElector | undefined;
   tasks: LeaderTasks | undefined;
+  /** Records a Warning Event on the policy ConfigMap: a reload was refused and the last good policy stays. */
+  policyRefused(message: string): Promise<void>;
 }
+
+/** The ConfigMap the policy file is mounted from in-cluster (SPEC 1). */
+export const POLICY_CONFIGMAP = { namespace: 'harbormaster-system', name: 'harbormaster-policy' };
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
@@ -44,7 +50,18 @@ export function startClusterMode(d: {
   const store = new ClusterStore();
   const informers = new InformerSet({ kubeconfig, store, logger });
   informers.start();
-  if (options.reconcilers === false) return { store, informers, elector: undefined, tasks: undefined };
+  const identity = options.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const policyRefused = (message: string): Promise<void> =>
+    recordEvent({
+      kubeconfig,
+      namespace: POLICY_CONFIGMAP.namespace,
+      involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', ...POLICY_CONFIGMAP },
+      type: 'Warning',
+      reason: 'PolicyReloadRefused',
+      message: `${identity}: ${message}`,
+      component: 'harbormaster',
+    });
+  if (options.reconcilers === false) return { store, informers, elector: undefined, tasks: undefined, policyRefused };
   const tasks = new LeaderTasks({
     kubeconfig,
     config: d.config,
@@ -60,11 +77,11 @@ export function startClusterMode(d: {
     kubeconfig,
     namespace: 'harbormaster-system',
     name: 'harbormaster',
-    identity: options.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    identity,
     logger,
     onStartedLeading: () => tasks.start(),
     onStoppedLeading: () => tasks.stop(),
   });
   elector.start();
-  return { store, informers, elector, tasks };
+  return { store, informers, elector, tasks, policyRefused };
 }

@@ -53,7 +53,16 @@ export interface ServeOptions {
   auditIntervalMs?: number;
   /** Test hook, off by default: called with every AdmissionReview answered (src/admission/http.ts). */
   onAdmission?: AdmissionAppDeps['onAnswer'];
+  /**
+   * On close, how long /readyz answers 503 while requests are still served
+   * (each response closing its connection) before the listener stops: the time
+   * the endpoints need to drop this replica. Default 0 (tests, `dev`).
+   */
+  shutdownDelayMs?: number;
 }
+
+/** How long in-flight requests get to finish after the listener stopped. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface RunningServer {
   port: number;
@@ -96,10 +105,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (outcome.result === 'success') {
         logger.info({ path: options.configPath }, 'policy reloaded');
         tasks?.policyReloaded();
-      } else logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
+      } else {
+        logger.error({ path: options.configPath, problems: outcome.problems }, 'policy reload refused; keeping the last good policy');
+        const message = `policy reload refused, the last good policy stays in force:\n${formatProblems(outcome.problems)}`;
+        live?.policyRefused(message).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not record the policy Event'));
+      }
     },
   });
 
+  let closing = false;
   let store: ClusterStore;
   let live: ClusterMode | undefined;
   const catalog = defaultCatalog();
@@ -136,7 +150,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     registry,
     cluster: store,
     config: () => config.current,
-    ready: () => informers === undefined || informers.synced,
+    ready: () => !closing && (informers === undefined || informers.ready),
     logger,
     metrics,
     clientAuth: options.clientCaFile !== undefined,
@@ -169,12 +183,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     renderer,
     leading: () => elector?.leading ?? false,
     async close() {
+      // Unready first; keep answering (each answer closing its connection) until the endpoints dropped us,
+      // then stop listening and let what is in flight finish. The lease goes meanwhile.
+      closing = true;
+      https?.closeAfterEachResponse();
+      const released = (async () => {
+        await elector?.stop();
+        tasks?.stop();
+      })();
+      await new Promise((r) => setTimeout(r, options.shutdownDelayMs ?? 0));
+      await https?.drain(DRAIN_TIMEOUT_MS);
+      await released;
       certs.stop();
       config.stop();
-      await elector?.stop();
-      tasks?.stop();
       await informers?.stop();
-      await https?.close();
       await new Promise<void>((r) => metricsServer.close(() => r()));
     },
   };

@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ensureBinaries, type Binaries } from '../../src/dev/binaries.js';
 import { freePort, startControlPlane, type ControlPlane } from '../../src/dev/controlplane.js';
-import { installHarbormaster, registerWebhooks } from '../../src/dev/environment.js';
+import { devCertificates, installHarbormaster, registerWebhooks } from '../../src/dev/environment.js';
 import { kubectl, type KubectlResult } from '../../src/dev/kubectl.js';
 import { DEFAULT_POLICY_FILE, PACKAGE_ROOT, PACKAGE_VERSION } from '../../src/paths.js';
 import { waitFor } from './env.js';
@@ -166,7 +166,8 @@ describe('the container image', () => {
   });
 
   it('serves as the restricted Pod would, and kubectl apply goes through it', { timeout: 5 * 60_000 }, async () => {
-    const { certDir } = await installHarbormaster(cp, bin, say);
+    await installHarbormaster(bin, cp.kubeconfigs.admin, say);
+    const certDir = devCertificates(cp);
     // What the Pod mounts, readable by uid 65532 only: the serving pair, the API server's webhook client CA, a kubeconfig.
     mounts = mkdtempSync(join(tmpdir(), 'hm-image-e2e-'));
     chmodSync(mounts, 0o755);
@@ -217,7 +218,13 @@ describe('the container image', () => {
       async (err: Error) => assert.fail(`${err.message}\n${await logs()}`),
     );
     // The in-container process is the only server: no startServer() in this test.
-    await registerWebhooks(cp, bin, { baseUrl: `https://127.0.0.1:${port}`, certDir, configPath: DEFAULT_POLICY_FILE });
+    await registerWebhooks({
+      binaries: bin,
+      controlPlane: cp,
+      configPath: DEFAULT_POLICY_FILE,
+      target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
+      caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
+    });
 
     await ok(['create', 'namespace', 'image-e2e']);
     await waitFor('default ServiceAccount', async () => (await k(['get', 'serviceaccount', 'default', '-n', 'image-e2e'])).code === 0);
