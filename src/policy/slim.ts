@@ -9,7 +9,7 @@
 import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
 import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from './view.js';
+import type { ClusterInfo, PersistentVolumeClaimInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from './view.js';
 
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = recOrEmpty(o.metadata);
@@ -111,4 +111,19 @@ export function slimIngressClass(o: KubeObject): IngressClassInfo {
 export function slimCluster(o: KubeObject): ClusterInfo {
   const m = meta(o);
   return { name: m.name, annotations: m.annotations };
+}
+
+/** The annotations of the data-loading contract (src/policies/data-loading/names.ts). */
+export const DATA_ANNOTATION_PREFIX = 'data.harbormaster.io/';
+/** The PVC condition the data-loading controller keeps. */
+export const DATA_LOADED_CONDITION = 'DataLoaded';
+
+/** Keeps name, namespace, the data.harbormaster.io/ annotations and the DataLoaded condition's status. */
+export function slimPersistentVolumeClaim(o: KubeObject): PersistentVolumeClaimInfo {
+  const m = meta(o);
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.annotations)) if (k.startsWith(DATA_ANNOTATION_PREFIX)) annotations[k] = v;
+  const condition = arr(recOrEmpty(o.status).conditions).find((c) => recOrEmpty(c).type === DATA_LOADED_CONDITION);
+  const dataLoaded = str(recOrEmpty(condition).status);
+  return { namespace: m.namespace, name: m.name, annotations, ...(dataLoaded ? { dataLoaded } : {}) };
 }
