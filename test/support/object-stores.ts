@@ -4,9 +4,9 @@
  * @aws-sdk/client-s3 signed with the test key, GCS through the JSON upload
  * API with a JWT signed by the test service account.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -166,11 +166,28 @@ export async function startGcs(options: { buckets: string[]; public: string[]; c
   return { ...running, account, put, stop: async () => (agent.destroy(), await running.stop()) };
 }
 
-/** Runs `harbormaster load` from source in a child process trusting the test CA. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+  }
+  return newest;
+}
+
+/** The compiled CLI (bin/harbormaster.js runs dist/), rebuilt when a source file is newer: a child starts in half the time tsx takes. */
+export function ensureBuilt(): void {
+  const built = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
+  const mtime = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (mtime >= newestSource(join(PACKAGE_ROOT, 'src'))) return;
+  execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')]);
+}
+
+/** Runs `harbormaster load` (the built bin, as a Job runs it) in a child process trusting the test CA. */
 export function loadCommand(args: string[], caFile: string): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
   return {
     cmd: process.execPath,
-    argv: ['--import', 'tsx', join(PACKAGE_ROOT, 'test', 'support', 'serve-child.ts'), 'load', ...args],
+    argv: [join(PACKAGE_ROOT, 'bin', 'harbormaster.js'), 'load', ...args],
     env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, AWS_EC2_METADATA_DISABLED: 'true' },
   };
 }
