@@ -5,7 +5,16 @@
  */
 import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
-import { slimCluster, slimIngress, slimIngressClass, slimNamespace, slimPersistentVolumeClaim, slimSecret, slimService, slimServiceAccount } from '../policy/slim.js';
+import {
+  slimCluster,
+  slimIngress,
+  slimIngressClass,
+  slimNamespace,
+  slimPersistentVolumeClaim,
+  slimSecret,
+  slimService,
+  slimServiceAccount,
+} from '../policy/slim.js';
 import type {
   ClusterInfo,
   ClusterView,

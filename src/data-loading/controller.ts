@@ -11,7 +11,7 @@
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { apiErrorMessage } from '../cluster/errors.js';
-import { ApiError, deleteObject, objectPath, rawRequest } from '../cluster/raw.js';
+import { ApiError, objectPath, rawRequest } from '../cluster/raw.js';
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import { WorkQueue } from '../controller/queue.js';
@@ -96,23 +96,40 @@ export class DataLoadingController {
   async reconcile(k: string): Promise<void> {
     const [namespace = '', name = ''] = k.split('/');
     const pvc = this.#pvcs.get(name, namespace) as KubeObject | undefined;
-    const source = pvc ? dataAnnotations(pvc)[SOURCE_ANNOTATION] : undefined;
-    if (!pvc || pvc.metadata?.deletionTimestamp) return; // the garbage collector removes its Jobs
-    if (!source) return this.#release(namespace, name); // nothing to wait for any more
-    const want = loaderJobName(pvc);
+    if (!pvc) return; // the garbage collector removes its Jobs
     const ours = this.#jobs
       .list(namespace)
-      .filter((j) => j.metadata?.labels?.[LOADER_LABEL] === name && j.metadata?.ownerReferences?.some((r) => r.uid === pvc.metadata?.uid));
-    for (const stale of ours.filter((j) => j.metadata?.name !== want)) {
-      // The source changed: the old load stops, its Pods go with it.
-      await deleteObject(this.#o.kubeconfig, { apiVersion: 'batch/v1', resource: 'jobs', namespace, name: stale.metadata?.name ?? '' });
-      this.#o.onWrite?.('delete', 'Job');
+      .filter((j) => j.metadata?.labels?.[LOADER_LABEL] === name && j.metadata.ownerReferences?.some((r) => r.uid === pvc.metadata?.uid));
+    if (pvc.metadata?.deletionTimestamp) {
+      // Its loader Pods keep the claim in use (pvc-protection) while the garbage collector waits
+      // for the claim to go: the Jobs go first.
+      for (const j of ours) await this.#deleteJob(namespace, j.metadata?.name ?? '');
+      return;
     }
+    const source = dataAnnotations(pvc)[SOURCE_ANNOTATION];
+    if (!source) return this.#release(namespace, name); // nothing to wait for any more
+    const want = loaderJobName(pvc);
+    // The source changed: the old load stops, its Pods go with it.
+    for (const stale of ours.filter((j) => j.metadata?.name !== want)) await this.#deleteJob(namespace, stale.metadata?.name ?? '');
     let job = ours.find((j) => j.metadata?.name === want) as KubeObject | undefined;
     if (!job) job = await this.#createJob(pvc);
     const condition = conditionFor(job, source, await this.#failureMessage(job));
     if (!sameCondition(currentCondition(pvc), condition)) await this.#writeCondition(pvc, condition);
     if (condition.status === 'True') await this.#release(namespace, name);
+  }
+
+  /** Deletes a loader Job with its Pods (a Job's default is to orphan them). */
+  async #deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await rawRequest(this.#o.kubeconfig, {
+        method: 'DELETE',
+        path: objectPath({ apiVersion: 'batch/v1', resource: 'jobs', namespace, name }),
+        query: { propagationPolicy: 'Background' },
+      });
+      this.#o.onWrite?.('delete', 'Job');
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
   }
 
   async #createJob(pvc: KubeObject): Promise<KubeObject | undefined> {

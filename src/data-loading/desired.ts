@@ -94,7 +94,7 @@ export function conditionFor(job: KubeObject | undefined, source: string, podMes
 /** The PVC's current DataLoaded condition, if any. */
 export function currentCondition(pvc: KubeObject): Partial<Condition> | undefined {
   const c = arr(recOrEmpty(pvc.status).conditions).find((x) => recOrEmpty(x).type === DATA_LOADED_CONDITION);
-  return c ? (rec(c)) : undefined;
+  return c ? rec(c) : undefined;
 }
 
 export function sameCondition(a: Partial<Condition> | undefined, b: Condition): boolean {

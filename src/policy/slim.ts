@@ -9,7 +9,17 @@
 import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
 import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ClusterInfo, PersistentVolumeClaimInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from './view.js';
+import type {
+  ClusterInfo,
+  PersistentVolumeClaimInfo,
+  IngressClassInfo,
+  IngressInfo,
+  IngressPathInfo,
+  NamespaceInfo,
+  SecretInfo,
+  ServiceAccountInfo,
+  ServiceInfo,
+} from './view.js';
 
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = recOrEmpty(o.metadata);

@@ -16,6 +16,7 @@ import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
 import { tenancyCases } from './tenancy.cases.js';
 import { nodesCases } from './nodes.cases.js';
+import { dataLoadingCases } from './data-loading.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -43,6 +44,7 @@ describe('e2e against a real control plane', () => {
   clientAuthCases(get);
   tenancyCases(get);
   nodesCases(get);
+  dataLoadingCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.

@@ -1,13 +1,14 @@
 /** data-loading: the PVC annotation rules, the scheduling gate, read-only mounts, and `review` showing both offline. */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { evaluate } from '../../src/admission/engine.js';
 import { main } from '../../src/cli/main.js';
 import { storeFromObjects } from '../../src/cluster/static.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { dataLoadingSettings } from '../../src/policies/data-loading/settings.js';
 import type { PolicyConfig } from '../../src/config/types.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
@@ -46,6 +47,22 @@ function validate(annotations: Record<string, string>, options: { old?: Record<s
 }
 const byPath = <T extends { path: string }>(ops: T[]): T[] => [...ops].sort((a, b) => a.path.localeCompare(b.path));
 const denials = (d: { denials: Array<{ rule: string; message: string }> }): string[] => d.denials.map((x) => `[${x.rule}] ${x.message}`);
+
+describe('data-loading: the policy file section', () => {
+  it('is read from the file, defaults filled in; a bad entry is refused with its path', () => {
+    const text = readFileSync(DEFAULT_POLICY_FILE, 'utf8');
+    const ok = parseConfig(text.replace(/\n {2}endpoints: \[\]\n/, '\n  endpoints: ["127.0.0.1", "s3.example:9000"]\n'));
+    assert.ok(ok.ok);
+    assert.deepEqual(dataLoadingSettings(ok.config), {
+      endpoints: ['127.0.0.1', 's3.example:9000'],
+      allowHttpEndpoints: false,
+      loaderImage: 'harbormaster/harbormaster:0.1.0',
+    });
+    const bad = parseConfig(text.replace(/\n {2}endpoints: \[\]\n/, '\n  endpoints: ["https://s3.example"]\n'));
+    assert.ok(!bad.ok);
+    assert.equal(bad.problems[0]?.path, '/dataLoading/endpoints/0');
+  });
+});
 
 describe('data-loading: PVC annotations', () => {
   it('accepts an s3 source with its aws-credential Secret and an allowed endpoint, and a public gs source', () => {
@@ -202,7 +219,7 @@ function loaderPod(pvcObj: KubeObject): KubeObject {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { ...(t.metadata as object), name: 'hm-load-data-x', namespace: 'ml' },
-    spec: t.spec as Record<string, unknown>,
+    spec: t.spec,
   };
 }
 

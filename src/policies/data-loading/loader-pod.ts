@@ -3,7 +3,8 @@
  * recognised here by the gate rule, so the two cannot drift apart.
  *
  * Why recognition is safe: a Pod skips the gate only if the Job controller
- * creates it (a tenant cannot authenticate as kube-system's job-controller)
+ * creates it (a tenant cannot authenticate as kube-system's job-controller
+ * or kube-controller-manager)
  * and every container that mounts the PVC is exactly our loader — our image,
  * our command with the PVC's own source, no env, no hooks, our mounts. A
  * tenant who builds such a Job has only started the very load the
@@ -12,6 +13,7 @@
 import { arr, rec, recOrEmpty, str, type Rec } from '../../kube/narrow.js';
 import type { PersistentVolumeClaimInfo } from '../../policy/view.js';
 import {
+  CONTROLLER_MANAGER_USER,
   CREDENTIALS_ANNOTATION,
   CREDENTIALS_MOUNT_PATH,
   DATA_MOUNT_PATH,
@@ -72,6 +74,8 @@ export function loaderPodTemplate(input: LoaderSpecInput): Rec {
           command: [...LOADER_COMMAND],
           args: loaderArgs(input.annotations),
           volumeMounts: loaderMounts(input.annotations),
+          // A failed load's last lines become the Pod's termination message, which the controller puts in DataLoaded.
+          terminationMessagePolicy: 'FallbackToLogsOnError',
           ...(input.resources ? { resources: input.resources } : {}),
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
         },
@@ -130,7 +134,7 @@ export interface LoaderCheck {
 
 /** Whether this Pod is the loader of `pvc` (see the file comment for why this cannot be faked to any gain). */
 export function isLoaderPod({ spec, labels, username, pvc, image }: LoaderCheck): boolean {
-  if (username !== JOB_CONTROLLER_USER || labels[LOADER_LABEL] !== pvc.name) return false;
+  if ((username !== JOB_CONTROLLER_USER && username !== CONTROLLER_MANAGER_USER) || labels[LOADER_LABEL] !== pvc.name) return false;
   const volumes = arr(spec.volumes).map(recOrEmpty);
   const claimVolumes = new Set(volumes.filter((v) => str(rec(v.persistentVolumeClaim)?.claimName) === pvc.name).map((v) => str(v.name)));
   if (claimVolumes.size !== 1 || !claimVolumes.has(DATA_VOLUME)) return false;

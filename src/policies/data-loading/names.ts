@@ -18,8 +18,10 @@ export const LOADER_CONTAINER = 'loader';
 /** Where the loader Pod mounts the PVC and the credential Secret. */
 export const DATA_MOUNT_PATH = '/data';
 export const CREDENTIALS_MOUNT_PATH = '/var/run/secrets/harbormaster.io/data-credentials';
-/** Pods of Jobs are created by this identity; a tenant cannot authenticate as it. */
+/** Pods of Jobs are created by this identity (kube-controller-manager with --use-service-account-credentials); a tenant cannot authenticate as it. */
 export const JOB_CONTROLLER_USER = 'system:serviceaccount:kube-system:job-controller';
+/** kube-controller-manager's own identity, which its controllers use without --use-service-account-credentials. */
+export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 /** The image of the loader Jobs when the policy file names none (manifests/deployment.yaml). */
 export const DEFAULT_LOADER_IMAGE = 'harbormaster/harbormaster:0.1.0';
 
