@@ -33,32 +33,39 @@ export async function ensureParents(root: string, rel: string): Promise<void> {
   if (!again.isDirectory() || again.isSymbolicLink()) throw new LoadError(`${JSON.stringify(rel)}: its folder changed under the loader`);
 }
 
+/** The checksum the store gives for this object, computed on the way: MD5, else CRC32C, else size only. */
 interface Digests {
-  md5: Hash;
-  crc32c: CRC32C;
+  md5?: Hash;
+  crc32c?: CRC32C;
   bytes: number;
 }
 
-function digests(): Digests {
-  return { md5: createHash('md5'), crc32c: new CRC32C(), bytes: 0 };
+function digests(info: ObjectInfo): Digests {
+  if (info.md5) return { md5: createHash('md5'), bytes: 0 };
+  if (info.crc32c) return { crc32c: new CRC32C(), bytes: 0 };
+  return { bytes: 0 };
 }
 
 function update(d: Digests, chunk: Buffer): void {
-  d.md5.update(chunk);
-  d.crc32c.update(chunk);
+  d.md5?.update(chunk);
+  d.crc32c?.update(chunk);
   d.bytes += chunk.length;
 }
 
+function result(d: Digests): { md5?: string; crc32c?: string; bytes: number } {
+  return { ...(d.md5 ? { md5: d.md5.digest('hex') } : {}), ...(d.crc32c ? { crc32c: d.crc32c.toString() } : {}), bytes: d.bytes };
+}
+
 /** What is wrong with content of these digests for `info`, or undefined. */
-function mismatch(info: ObjectInfo, d: { md5: string; crc32c: string; bytes: number }): string | undefined {
+function mismatch(info: ObjectInfo, d: { md5?: string; crc32c?: string; bytes: number }): string | undefined {
   if (d.bytes !== info.size) return `size ${d.bytes} where the store says ${info.size}`;
   if (info.md5 && d.md5 !== info.md5) return `MD5 ${d.md5} where the store says ${info.md5}`;
   if (!info.md5 && info.crc32c && d.crc32c !== info.crc32c) return `CRC32C ${d.crc32c} where the store says ${info.crc32c}`;
   return undefined;
 }
 
-async function digestFile(path: string): Promise<{ md5: string; crc32c: string; bytes: number }> {
-  const d = digests();
+async function digestFile(path: string, info: ObjectInfo): Promise<{ md5?: string; crc32c?: string; bytes: number }> {
+  const d = digests(info);
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   await pipeline(
     fh.createReadStream({ highWaterMark: 1 << 20 }),
@@ -69,14 +76,14 @@ async function digestFile(path: string): Promise<{ md5: string; crc32c: string; 
       },
     }),
   );
-  return { md5: d.md5.digest('hex'), crc32c: d.crc32c.toString(), bytes: d.bytes };
+  return result(d);
 }
 
 /** A regular file already at `path` with the object's size and checksum (a resumed load skips it). */
 export async function isComplete(path: string, info: ObjectInfo): Promise<boolean> {
   const st = await lstat(path).catch(() => undefined);
   if (!st?.isFile() || st.size !== info.size) return false;
-  return mismatch(info, await digestFile(path)) === undefined;
+  return mismatch(info, await digestFile(path, info)) === undefined;
 }
 
 /** Downloads into `<path>.hm-partial`, checks it twice, renames it to `path`. */
@@ -86,7 +93,7 @@ export async function writeObject(path: string, info: ObjectInfo, download: (int
   if (existing?.isDirectory()) throw new LoadError(`${shown}: a folder of that name is in the target`);
   await unlink(tmp).catch(() => undefined);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-  const d = digests();
+  const d = digests(info);
   try {
     await download(
       new Writable({
@@ -102,8 +109,8 @@ export async function writeObject(path: string, info: ObjectInfo, download: (int
   } finally {
     await fh.close();
   }
-  const received = mismatch(info, { md5: d.md5.digest('hex'), crc32c: d.crc32c.toString(), bytes: d.bytes });
-  const onDisk = received ?? mismatch(info, await digestFile(tmp));
+  const received = mismatch(info, result(d));
+  const onDisk = received ?? mismatch(info, await digestFile(tmp, info));
   if (onDisk) {
     await unlink(tmp).catch(() => undefined);
     throw new LoadError(`${shown}: ${received ? 'received' : 'written'} content has ${onDisk}`);
