@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, loadCommand, startS3 } from '../test/support/object-stores.js';
@@ -20,14 +20,29 @@ const OBJECTS = 1000;
 const TOTAL = 1024 ** 3;
 const parallels = (process.env.BENCH_LOADER_PARALLEL ?? '8').split(',').map(Number);
 
-function runLoad(args: string[], caFile: string): Promise<{ seconds: number; code: number | null; out: string }> {
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function runLoad(args: string[], caFile: string): Promise<{ seconds: number; cpu: number; code: number | null; out: string }> {
   const c = loadCommand(args, caFile);
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(c.cmd, c.argv, { env: c.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    let cpu = 0;
+    const poll = setInterval(() => (cpu = Math.max(cpu, cpuSeconds(child.pid ?? 0) || 0)), 100);
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, code, out }));
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu, code, out });
+    });
   });
 }
 
@@ -61,12 +76,15 @@ async function main(): Promise<void> {
     for (const p of parallels) {
       const target = mkdtempSync(join(scratch, `target-${p}-`));
       const args = ['--source', 's3://bench/set', '--target', target, '--endpoint', s3.url, '--credentials-dir', credDir, '--parallel', String(p)];
+      const serverBefore = cpuSeconds(s3.pid);
       const first = await runLoad(args, s3.caFile);
+      const serverCpu = cpuSeconds(s3.pid) - serverBefore;
       if (first.code !== 0) throw new Error(`load failed: ${first.out}`);
       const again = await runLoad(args, s3.caFile);
       console.log(
         `--parallel ${p}: copy ${first.seconds.toFixed(1)} s = ${(TOTAL / 1024 ** 2 / first.seconds).toFixed(0)} MiB/s, ${(OBJECTS / first.seconds).toFixed(0)} objects/s; ` +
-          `second run (all complete, verified from disk) ${again.seconds.toFixed(1)} s`,
+          `loader CPU ${first.cpu.toFixed(1)} s, hm-s3 CPU ${serverCpu.toFixed(1)} s; ` +
+          `second run (all complete, verified from disk) ${again.seconds.toFixed(1)} s, CPU ${again.cpu.toFixed(1)} s`,
       );
       console.log(`  ${first.out.trim().split('\n').pop() ?? ''}`);
       console.log(`  ${again.out.trim().split('\n').pop() ?? ''}`);

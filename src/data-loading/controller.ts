@@ -22,7 +22,18 @@ import type { Logger } from '../observability/log.js';
 import { LOADER_LABEL, SOURCE_ANNOTATION, WAITING_LABEL } from '../policies/data-loading/names.js';
 import { dataLoadingSettings } from '../policies/data-loading/settings.js';
 import { resolveProfile } from '../policies/resource-defaults/profile.js';
-import { conditionFor, currentCondition, dataAnnotations, desiredJob, gateIndex, loaderJobName, podClaims, sameCondition, type Condition } from './desired.js';
+import {
+  conditionFor,
+  currentCondition,
+  dataAnnotations,
+  desiredJob,
+  gateIndex,
+  isOurJob,
+  loaderJobName,
+  podClaims,
+  sameCondition,
+  type Condition,
+} from './desired.js';
 
 export interface DataLoadingControllerOptions {
   kubeconfig: KubeConfig;
@@ -112,7 +123,13 @@ export class DataLoadingController {
     // The source changed: the old load stops, its Pods go with it.
     for (const stale of ours.filter((j) => j.metadata?.name !== want)) await this.#deleteJob(namespace, stale.metadata?.name ?? '');
     let job = ours.find((j) => j.metadata?.name === want) as KubeObject | undefined;
+    if (job && !isOurJob(job, this.#desired(pvc))) {
+      this.#o.logger.warn({ pvc: k, job: want }, 'data-loading: a Job of our name runs something else; replacing it');
+      await this.#deleteJob(namespace, want);
+      return; // its deletion brings us back
+    }
     if (!job) job = await this.#createJob(pvc);
+    await this.#releaseLoader(namespace, job);
     const condition = conditionFor(job, source, await this.#failureMessage(job));
     if (!sameCondition(currentCondition(pvc), condition)) await this.#writeCondition(pvc, condition);
     if (condition.status === 'True') await this.#release(namespace, name);
@@ -132,14 +149,18 @@ export class DataLoadingController {
     }
   }
 
-  async #createJob(pvc: KubeObject): Promise<KubeObject | undefined> {
+  #desired(pvc: KubeObject): KubeObject {
     const config = this.#o.config();
-    const namespace = pvc.metadata?.namespace ?? '';
-    const container = resolveProfile(namespace, this.#o.view, config)?.profile.limits.container;
+    const container = resolveProfile(pvc.metadata?.namespace ?? '', this.#o.view, config)?.profile.limits.container;
     const resources = container
       ? { ...(container.defaultRequest ? { requests: container.defaultRequest } : {}), ...(container.default ? { limits: container.default } : {}) }
       : undefined;
-    const job = desiredJob({ pvc, image: dataLoadingSettings(config).loaderImage, ...(resources ? { resources } : {}) });
+    return desiredJob({ pvc, image: dataLoadingSettings(config).loaderImage, ...(resources ? { resources } : {}) });
+  }
+
+  async #createJob(pvc: KubeObject): Promise<KubeObject | undefined> {
+    const namespace = pvc.metadata?.namespace ?? '';
+    const job = this.#desired(pvc);
     try {
       const res = await rawRequest<KubeObject>(this.#o.kubeconfig, {
         method: 'POST',
@@ -182,6 +203,19 @@ export class DataLoadingController {
     });
     this.#o.onWrite?.('patch', 'PersistentVolumeClaim/status');
     this.#o.logger.info({ pvc: `${namespace}/${name}`, status: c.status, reason: c.reason }, 'data-loading: condition DataLoaded');
+  }
+
+  /**
+   * A loader Pod created while the webhook's cache still had the PVC's old annotations is not
+   * recognised and gets the gate; the controller knows its own Job by uid and lifts it.
+   */
+  async #releaseLoader(namespace: string, job: KubeObject | undefined): Promise<void> {
+    const uid = job?.metadata?.uid;
+    if (!uid) return;
+    for (const pod of this.#pods.list(namespace) as KubeObject[]) {
+      const index = gateIndex(pod);
+      if (index >= 0 && pod.metadata?.ownerReferences?.some((r) => r.controller === true && r.kind === 'Job' && r.uid === uid)) await this.#ungate(pod, index);
+    }
   }
 
   /** Lifts the gate from Pods waiting on this PVC whose every data PVC is loaded. */

@@ -113,3 +113,25 @@ export function podClaims(pod: KubeObject): string[] {
 export function gateIndex(pod: KubeObject): number {
   return arr(recOrEmpty(pod.spec).schedulingGates).findIndex((g) => recOrEmpty(g).name === LOADING_GATE);
 }
+
+/**
+ * Whether an existing Job is the one we would create: a tenant may create a Job of the same name
+ * and labels (owned by its own PVC) before we do; one that runs anything else is not trusted to
+ * say the data is loaded, and is replaced.
+ */
+export function isOurJob(job: KubeObject, desired: KubeObject): boolean {
+  const pick = (j: KubeObject): unknown => {
+    const spec = recOrEmpty(recOrEmpty(recOrEmpty(j.spec).template).spec);
+    const containers = arr(spec.containers).map((c) => {
+      const r = recOrEmpty(c);
+      return [r.name, r.image, r.command, r.args, r.env ?? [], r.envFrom ?? [], r.lifecycle ?? null];
+    });
+    const init = arr(spec.initContainers).length;
+    const volumes = arr(spec.volumes).map((v) => {
+      const r = recOrEmpty(v);
+      return [r.name, rec(r.persistentVolumeClaim)?.claimName ?? null, rec(r.secret)?.secretName ?? null];
+    });
+    return [containers, init, volumes];
+  };
+  return JSON.stringify(pick(job)) === JSON.stringify(pick(desired));
+}

@@ -1,7 +1,7 @@
 /** The data-loading controller's pure half: Job name and shape, the condition a Job's status means. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conditionFor, desiredJob, loaderJobName } from '../../src/data-loading/desired.js';
+import { conditionFor, desiredJob, isOurJob, loaderJobName } from '../../src/data-loading/desired.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
 const pvc = (source: string, name = 'train-data'): KubeObject => ({
@@ -54,5 +54,16 @@ describe('data-loading controller: desired state', () => {
           'Job j failed (BackoffLimitExceeded: Job has reached the specified backoff limit); the loader said: load: s3://b/v1/: the bucket does not exist',
       },
     );
+  });
+  it('trusts a Job of its name only if it runs exactly the loader (a tenant may create one first)', () => {
+    const desired = desiredJob({ pvc: pvc('s3://b/v1'), image: 'hm:1' });
+    const fromApi = structuredClone(desired);
+    const c0 = (fromApi.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0] ?? {};
+    Object.assign(c0, { imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' });
+    assert.equal(isOurJob(fromApi, desired), true, 'API defaults do not matter');
+    const evil = structuredClone(desired);
+    const e0 = (evil.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0] ?? {};
+    e0.command = ['sh', '-c', 'exit 0'];
+    assert.equal(isOurJob(evil, desired), false);
   });
 });

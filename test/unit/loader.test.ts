@@ -26,7 +26,7 @@ const dir = (name: string): string => {
 function run(args: string[], caFile: string): { code: number | null; out: string; err: string } {
   const c = loadCommand(args, caFile);
   const r = spawnSync(c.cmd, c.argv, { env: c.env, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, '') };
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
