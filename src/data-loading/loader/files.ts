@@ -97,9 +97,16 @@ export async function writeObject(path: string, info: ObjectInfo, download: (int
   try {
     await download(
       new Writable({
+        highWaterMark: 1 << 20,
         write(chunk: Buffer, _enc, cb) {
           update(d, chunk);
           fh.write(chunk).then(() => cb(), cb);
+        },
+        // Chunks that queued up while a write was under way go out in one writev.
+        writev(chunks, cb) {
+          const buffers = chunks.map((c) => c.chunk as Buffer);
+          for (const b of buffers) update(d, b);
+          fh.writev(buffers).then(() => cb(), cb);
         },
         final(cb) {
           fh.sync().then(() => cb(), cb);
