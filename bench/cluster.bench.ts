@@ -34,6 +34,7 @@ import { createRun, setWebhooks, type CreateRun } from './lib/cluster-creates.js
 import { admissionLatency, populate, type LatencyResult, type PopulateResult } from './lib/cluster-memory.js';
 import { benchPolicyText, FULL_POPULATION, namespaceBody, PROFILE, type PodKind, type Population } from './lib/cluster-objects.js';
 import { heapSummary, type HeapSummary } from './lib/cluster-heap.js';
+import { cpuSeconds, pidsOf } from './lib/processes.js';
 import { ensureBuilt, metricValue, startServeChild, type ServeChild, type ServeChildOptions } from './lib/cluster-serve.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -156,6 +157,12 @@ function webhooksFor(port: number): WebhookConfig[] {
     }));
 }
 
+/** kube-apiserver's and etcd's CPU so far: this control plane's processes, found by its directory in their arguments. */
+function controlPlaneCpuSeconds(): { apiServer: number; etcd: number } {
+  const sum = (binary: string) => pidsOf(binary, cp.dir).reduce((a, pid) => a + cpuSeconds(pid), 0);
+  return { apiServer: sum('kube-apiserver'), etcd: sum('etcd') };
+}
+
 interface CreatesResult {
   runs: CreateRun[];
   serverSide: { count: number; meanMs: number };
@@ -165,7 +172,14 @@ interface CreatesResult {
 async function creates(replica: ServeChild): Promise<CreatesResult> {
   const webhookObjects = webhooksFor(replica.port);
   const runs: CreateRun[] = [];
-  const runOptions = { admin, namespace: POD_NAMESPACE, clients: CLIENTS, seconds: SECONDS, serverCpuSeconds: () => replica.cpuSeconds() };
+  const runOptions = {
+    admin,
+    namespace: POD_NAMESPACE,
+    clients: CLIENTS,
+    seconds: SECONDS,
+    serverCpuSeconds: () => replica.cpuSeconds(),
+    controlPlaneCpuSeconds,
+  };
   const pods: PodKind[] = ['needs-defaults', 'complete'];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const state of ['on', 'off'] as const) {
@@ -181,7 +195,7 @@ async function creates(replica: ServeChild): Promise<CreatesResult> {
             : '';
         const failed = r.failed ? `, ${r.failed} failed: ${r.firstFailure}` : '';
         say(
-          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${failed})${calls}; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s`,
+          `A round ${round} webhooks ${state.padEnd(3)} ${pod.padEnd(14)}: ${r.perSecond.toFixed(0)} creates/s (p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${failed})${calls}; CPU/create: kube-apiserver ${r.cpuMsPerCreate.apiServer.toFixed(2)} ms, etcd ${r.cpuMsPerCreate.etcd.toFixed(2)} ms; deleting ${r.creates} Pods took ${r.deleteSeconds.toFixed(1)} s`,
         );
       }
     }
@@ -343,6 +357,15 @@ function createRows(a: CreatesResult): { rows: Row[]; summary: Record<string, un
   for (const r of onRuns) {
     for (const h of r.calls)
       perHook.set(h.name, { calls: (perHook.get(h.name)?.calls ?? 0) + h.calls, ms: (perHook.get(h.name)?.ms ?? 0) + h.meanMs * h.calls });
+  }
+  // Where the time of a create goes: the CPU each process spent per create, webhooks off and on.
+  for (const pod of ['needs-defaults', 'complete'] as const) {
+    const per = (state: 'on' | 'off', k: 'server' | 'apiServer' | 'etcd') => mean(of(state, pod).map((r) => r.cpuMsPerCreate[k]));
+    rows.push({
+      figure: `  CPU per create, ${pod}: kube-apiserver off → on, etcd off → on, replica on`,
+      value: `${per('off', 'apiServer').toFixed(2)} → ${per('on', 'apiServer').toFixed(2)} ms, ${per('off', 'etcd').toFixed(2)} → ${per('on', 'etcd').toFixed(2)} ms, ${per('on', 'server').toFixed(2)} ms`,
+      target: '—',
+    });
   }
   for (const [name, h] of perHook) rows.push({ figure: `  API server's mean webhook time, ${name}`, value: `${(h.ms / h.calls).toFixed(1)} ms`, target: '—' });
   rows.push({

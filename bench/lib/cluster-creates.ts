@@ -112,6 +112,8 @@ export interface CreateRun {
   mutatingCallsPerCreate: number;
   /** CPU of the serving replica (one process), % of one core over the run. */
   serverCpuPct: number;
+  /** CPU per successful create, ms: our replica, kube-apiserver, etcd. */
+  cpuMsPerCreate: { server: number; apiServer: number; etcd: number };
   /** Bench overhead after the run: one /metrics scrape, deleting the Pods. */
   scrapeSeconds: number;
   deleteSeconds: number;
@@ -123,6 +125,8 @@ export interface CreateRunOptions {
   clients: number;
   seconds: number;
   serverCpuSeconds: () => number;
+  /** CPU seconds so far of kube-apiserver and of etcd: where a webhook call costs besides our replica. */
+  controlPlaneCpuSeconds: () => { apiServer: number; etcd: number };
 }
 
 export async function createRun(o: CreateRunOptions, round: number, webhooks: 'on' | 'off', pod: PodKind): Promise<CreateRun> {
@@ -130,6 +134,7 @@ export async function createRun(o: CreateRunOptions, round: number, webhooks: 'o
   const path = `/api/v1/namespaces/${o.namespace}/pods`;
   const before = await scrapeWebhooks(o.admin);
   const cpu0 = o.serverCpuSeconds();
+  const cp0 = o.controlPlaneCpuSeconds();
   const names: string[] = [];
   const r = await closedLoop(o.clients, o.seconds, async () => {
     const res = await o.admin.request('POST', path, body);
@@ -140,6 +145,7 @@ export async function createRun(o: CreateRunOptions, round: number, webhooks: 'o
     return true;
   });
   const cpu = o.serverCpuSeconds() - cpu0;
+  const cp1 = o.controlPlaneCpuSeconds();
   const tScrape = performance.now();
   const delta = webhookDelta(before, await scrapeWebhooks(o.admin));
   const tDelete = performance.now();
@@ -167,6 +173,9 @@ export async function createRun(o: CreateRunOptions, round: number, webhooks: 'o
     callsPerCreate: r.ok ? total / r.ok : NaN,
     mutatingCallsPerCreate: r.ok ? mutating / r.ok : NaN,
     serverCpuPct: (cpu / seconds) * 100,
+    cpuMsPerCreate: r.ok
+      ? { server: (cpu * 1000) / r.ok, apiServer: ((cp1.apiServer - cp0.apiServer) * 1000) / r.ok, etcd: ((cp1.etcd - cp0.etcd) * 1000) / r.ok }
+      : { server: NaN, apiServer: NaN, etcd: NaN },
     ...overhead,
   };
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/dev/processes.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { parsePrometheus, type Sample } from './cluster-http.js';
+import { cpuSeconds, memoryMiB } from './processes.js';
 
 export interface ServeChildOptions {
   configPath: string;
@@ -38,26 +39,6 @@ export interface ServeChild {
   cpuSeconds(): number;
   metrics(): Promise<Sample[]>;
   stop(): Promise<void>;
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-export function rssOf(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? NaN) * 1024;
-}
-
-export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 /** The newest mtime under a directory (recursive), for the staleness check of dist/. */
@@ -153,8 +134,8 @@ export async function startServeChild(o: ServeChildOptions, timeoutMs = 180_000)
       metricsPort,
       listeningMs,
       readyMs,
-      rssBytes: () => rssOf(child.pid ?? 0),
-      cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
+      rssBytes: () => memoryMiB(child.pid ?? 0).rss * 1024 * 1024,
+      cpuSeconds: () => cpuSeconds(child.pid ?? 0),
       metrics: async () => parsePrometheus(await httpText(metricsPort, '/metrics')),
       stop,
     };

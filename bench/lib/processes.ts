@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export interface Child {
@@ -121,12 +121,41 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
-/** CPU time (user + system) a process has used so far, seconds, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on every Linux seen, but asked). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, seconds, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/**
+ * Pids of the processes whose command line runs `binary` and mentions `marker`
+ * (the control plane's directory): how the bench finds kube-apiserver and etcd
+ * of its own control plane among others on the machine.
+ */
+export function pidsOf(binary: string, marker: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (basename(args[0] ?? '') === binary && args.some((a) => a.includes(marker))) out.push(Number(entry));
+  }
+  return out;
 }
 
 /** Runs `fn` and reports how busy the process `pid` and this process were meanwhile, as a share of one core. */

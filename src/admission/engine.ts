@@ -3,13 +3,15 @@
  * policies (match.ts decides them): a request the policy is not registered
  * for, or one in a system namespace, gets an allowed, empty decision; findings
  * of rules that do not apply to the request's kind and operation, and of
- * rules the policy file exempts, are dropped by the DecisionBuilder.
+ * rules the policy file exempts or switches off, are dropped by the
+ * DecisionBuilder; rule modes (warn, audit) demote the rest there too.
  */
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import { DecisionBuilder, type Decision } from '../policy/decision.js';
 import type { Policy } from '../policy/types.js';
 import { applicableRules, requestNamespace, skipReason } from './match.js';
+import { exemptionMatcher, ruleMode } from '../policy/modes.js';
 import type { AdmissionRequest } from '../kube/types.js';
 
 export { requestNamespace } from './match.js';
@@ -19,23 +21,27 @@ export interface EvaluateInput {
   request: AdmissionRequest;
   cluster: ClusterView;
   config: PolicyConfig;
+  /** The instant exemption expiry is judged at, in ms since the epoch (default: now). */
+  now?: number;
 }
 
-function exemptionMatcher(config: PolicyConfig, namespace: string | undefined): (rule: string) => boolean {
-  if (namespace === undefined || config.exemptions.length === 0) return () => false;
-  const matching = config.exemptions.filter((e) => e.namespaces.includes(namespace));
-  if (matching.length === 0) return () => false;
-  return (rule) => matching.some((e) => e.rule === rule || (e.rule.endsWith('.*') && rule.startsWith(e.rule.slice(0, -1))));
+/** The object name exemptions match: a Namespace's own name for Namespace requests, as requestNamespace does. */
+function subjectName(request: AdmissionRequest): string | undefined {
+  return request.name || request.object?.metadata?.name || request.oldObject?.metadata?.name || undefined;
 }
 
-export function evaluate({ policy, request, cluster, config }: EvaluateInput): Decision {
+export function evaluate({ policy, request, cluster, config, now }: EvaluateInput): Decision {
   const object = request.operation === 'DELETE' ? request.oldObject : request.object;
   if (skipReason({ policy, request, systemNamespaces: config.systemNamespaces }) !== undefined) {
-    return { allowed: true, denials: [], warnings: [], patch: [], ...(object ? { mutated: object } : {}) };
+    return { allowed: true, denials: [], warnings: [], patch: [], findings: [], ...(object ? { mutated: object } : {}) };
   }
+  const exempt = exemptionMatcher(config, { namespace: requestNamespace(request), name: subjectName(request) }, now ?? Date.now());
+  // No modes in the file (the common case): no per-finding lookup at all.
+  const hasModes = Object.keys(config.modes).length > 0;
   const out = new DecisionBuilder({
     object: policy.type === 'mutate' ? request.object : undefined,
-    isExempt: exemptionMatcher(config, requestNamespace(request)),
+    isExempt: hasModes ? (rule) => exempt(rule) || ruleMode(config, rule) === 'off' : exempt,
+    ...(hasModes ? { modeOf: (rule: string) => ruleMode(config, rule) } : {}),
     applies: applicableRules(policy, request),
   });
   policy.evaluate({ request, cluster, config }, out);

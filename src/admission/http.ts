@@ -7,11 +7,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AdmissionRequest } from '../kube/types.js';
+import type { AdmissionRequest, AdmissionResponse } from '../kube/types.js';
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Decision } from '../policy/decision.js';
 import { judgeCaller, requireClientCertificate } from './client-auth.js';
 import { evaluate } from './engine.js';
 import type { PolicyRegistry } from './registry.js';
@@ -36,6 +37,8 @@ export interface AdmissionAppDeps {
    * /healthz and /readyz stay open, since the kubelet's probes carry no certificate.
    */
   clientAuth?: boolean;
+  /** Test hook, off by default: every request answered with an AdmissionReview, and the answer. */
+  onAnswer?: (record: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig; at: number }) => void;
 }
 
 function fail(res: Response, status: number, reason: string): void {
@@ -67,18 +70,35 @@ function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: B
   const request = decoded.request;
   const webhook = `${type}/${policyName}`;
   let decision;
+  const config = deps.config();
+  const at = Date.now();
   try {
-    decision = evaluate({ policy, request, cluster: deps.cluster, config: deps.config() });
+    decision = evaluate({ policy, request, cluster: deps.cluster, config, now: at });
   } catch (err) {
     deps.logger.error({ uid: request.uid, webhook, err: (err as Error).message }, 'policy failed');
     return error(500, 'internal error evaluating the policy');
   }
   const review = toReview(toResponse(request.uid, decision));
+  if (deps.onAnswer && review.response) deps.onAnswer({ webhook, request, response: review.response, config, at });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics?.duration.observe({ webhook }, seconds);
   deps.metrics?.requests.inc({ webhook, operation: request.operation, allowed: String(decision.allowed) });
+  if (deps.metrics) countFindings(deps.metrics, decision);
   if (!decision.allowed) logDenial(deps.logger, webhook, request, decision.denials);
   return { status: 200, body: review };
+}
+
+/** One count per rule and mode per request (not per message: a rule's 3,000 findings on one object are one). */
+function countFindings(metrics: Metrics, decision: Decision): void {
+  if (decision.denials.length === 0 && decision.findings.length === 0) return;
+  const seen = new Set<string>();
+  const all = [...decision.denials.map((d) => ({ rule: d.rule, mode: 'enforce' })), ...decision.findings];
+  for (const { rule, mode } of all) {
+    const key = `${mode} ${rule}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    metrics.findings.inc({ rule, mode });
+  }
 }
 
 function logDenial(logger: Logger, webhook: string, request: AdmissionRequest, denials: ReadonlyArray<{ rule: string }>): void {

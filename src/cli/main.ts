@@ -4,12 +4,14 @@
  */
 import { Command, Option } from 'commander';
 import { createLogger } from '../observability/log.js';
-import { DEFAULT_POLICY_FILE } from '../paths.js';
+import { DEFAULT_POLICY_FILE, PACKAGE_VERSION } from '../paths.js';
 import { runCertsGenerate } from './certs.js';
 import { runReview, type CliIO } from './review.js';
 import { runPolicies } from './policies.js';
+import { parseDuration } from '../audit/duration.js';
 // dev and addons load the Kubernetes client (~70 MiB): imported when their command runs, not by `serve --state` or `review`.
 import type { AddonsCliOptions } from './addons.js';
+import type { AuditCliOptions } from './audit.js';
 
 const addonsCli = (): Promise<typeof import('./addons.js')> => import('./addons.js');
 
@@ -42,6 +44,9 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
   program
     .name('harbormaster')
     .description('Admission webhook and addon server for tenant Kubernetes clusters')
+    .version(PACKAGE_VERSION)
+    // Program options only before the subcommand: `addons enable --version` is the bundle version.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -61,6 +66,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     .option('--state <dir>', 'cluster state from manifest files, no API server')
     .option('--manage-certs', "keep Secret harbormaster-tls renewed and the webhooks' caBundle in sync (leader only)")
     .option('--helm <path>', 'helm binary for rendering addons', process.env.HARBORMASTER_HELM ?? 'helm')
+    .option('--audit-interval <duration>', 'leader only: audit existing objects this often (e.g. 10m) and write PolicyReports that changed')
     .action(
       async (o: {
         config: string;
@@ -73,7 +79,14 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
         state?: string;
         manageCerts?: boolean;
         helm: string;
+        auditInterval?: string;
       }) => {
+        const auditIntervalMs = o.auditInterval === undefined ? undefined : parseDuration(o.auditInterval);
+        if (o.auditInterval !== undefined && !auditIntervalMs) {
+          io.err(`serve: --audit-interval must be a duration such as 90s, 10m or 1h\n`);
+          code = 2;
+          return;
+        }
         const logger = createLogger();
         // Loaded on demand: the Kubernetes client is heavy and offline commands never need it.
         const { startServer, StartupError } = await import('../runtime/serve.js');
@@ -90,6 +103,7 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
             ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
             ...(o.manageCerts ? { manageCerts: true } : {}),
             helm: o.helm,
+            ...(auditIntervalMs ? { auditIntervalMs } : {}),
           });
           code = await untilSignal(() => server.close());
         } catch (err) {
@@ -124,12 +138,25 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
     });
 
   program
+    .command('audit')
+    .description('evaluate every existing object the validating policies cover, read-only; exit 1 when anything is found')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
+    .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
+    .option('--output <format>', 'text, json or policyreport', 'text')
+    .option('--apply', 'write one PolicyReport per namespace and a ClusterPolicyReport (wgpolicyk8s.io/v1alpha2), only where changed')
+    .action(async (o: AuditCliOptions) => {
+      // The Kubernetes client is heavy: loaded only when an audit runs.
+      code = await (await import('./audit.js')).runAudit(o, io);
+    });
+
+  program
     .command('policies')
     .description('print the security-review report of the policy in force')
     .option('--format <format>', 'md, html or json', 'md')
     .option('--config <file>', 'policy file', DEFAULT_POLICY_FILE)
-    .action((o: { format: string; config: string }) => {
-      code = runPolicies(o, io);
+    .option('--kubeconfig <file>', 'also audit this cluster and include the summary')
+    .action(async (o: { format: string; config: string; kubeconfig?: string }) => {
+      code = await runPolicies(o, io);
     });
 
   program
@@ -189,6 +216,12 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
       code = runCertsGenerate(o, io);
     });
 
+  // commander would print the top-level help, exit 0, for `unknown --help`: an unknown command is a usage error.
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (first !== undefined && first !== 'help' && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+    io.err(`harbormaster: unknown command "${first}"; see harbormaster --help\n`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {

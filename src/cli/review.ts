@@ -5,7 +5,7 @@ import { ManifestError, readManifestFile } from '../cluster/manifests.js';
 import { storeFromDir } from '../cluster/static.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
 import { DEFAULT_POLICY_FILE } from '../paths.js';
-import { builtinPolicies } from '../policies/index.js';
+import { builtinPolicies, builtinRuleIds } from '../policies/index.js';
 import { reviewObject, type ReviewResult } from '../review/review.js';
 
 export interface ReviewCliOptions {
@@ -32,6 +32,7 @@ export function formatText(results: readonly ReviewResult[]): string {
     lines.push(`${r.kind} ${id}: ${r.allowed ? 'allowed' : 'DENIED'}`);
     for (const d of r.denials) lines.push(`  denied  [${d.rule}] ${d.message}`);
     for (const w of r.warnings) lines.push(`  warning ${w}`);
+    for (const f of r.findings) lines.push(`  ${f.mode} [${f.rule}] ${f.message}`);
     for (const p of r.patch) {
       const value = p.value === undefined ? '' : ` ${JSON.stringify(p.value)}`;
       lines.push(`  patch   ${p.op} ${p.path}${value}  (${p.rule})`);
@@ -54,7 +55,7 @@ export function runReview(options: ReviewCliOptions, io: CliIO): number {
     io.err(`review: --output must be text or json\n`);
     return 2;
   }
-  const loaded = loadConfigFile(options.config ?? DEFAULT_POLICY_FILE);
+  const loaded = loadConfigFile(options.config ?? DEFAULT_POLICY_FILE, { ruleIds: builtinRuleIds() });
   if (!loaded.ok) {
     io.err(`review: invalid policy file:\n${formatProblems(loaded.problems)}\n`);
     return 2;
@@ -95,6 +96,7 @@ export function runReview(options: ReviewCliOptions, io: CliIO): number {
         allowed: r.allowed,
         denials: r.denials.map((d) => ({ rule: d.rule, message: d.message })),
         warnings: r.warnings,
+        ...(r.findings.length > 0 ? { findings: r.findings } : {}),
         patch: r.patch.map((p) => ({ op: p.op, path: p.path, ...(p.value !== undefined ? { value: p.value } : {}), rule: p.rule })),
       })),
     };

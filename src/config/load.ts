@@ -62,9 +62,35 @@ function describe(e: ErrorObject): ConfigProblem {
   return { path: base, message: e.message ?? e.keyword };
 }
 
-/** Checks the schema cannot express: CIDRs parse, at most one default class. */
-function semanticProblems(c: PolicyConfig): ConfigProblem[] {
+/** A calendar date or timestamp that exists (the schema checks only its shape). */
+function realInstant(text: string): boolean {
+  const [y = 0, m = 0, d = 0] = text.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  // Date.UTC rolls 2027-02-30 over to March 2; comparing the parts back catches it.
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return false;
+  return text.length === 10 || Number.isFinite(Date.parse(text));
+}
+
+/** Checks the schema cannot express: CIDRs parse, at most one default class, exemptions say what they cover. */
+function semanticProblems(c: PolicyConfig, ruleIds: ReadonlySet<string> | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const policies = ruleIds && new Set([...ruleIds].map((id) => id.slice(0, id.indexOf('.'))));
+  const unknownRule = (ref: string): boolean => ruleIds !== undefined && (ref.endsWith('.*') ? !policies?.has(ref.slice(0, -2)) : !ruleIds.has(ref));
+  for (const ref of Object.keys(c.modes)) {
+    if (unknownRule(ref)) problems.push({ path: `/modes/${ref.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `no rule or policy "${ref}"` });
+  }
+  c.exemptions.forEach((e, i) => {
+    if (e.namespaces === undefined && e.names === undefined) {
+      problems.push({
+        path: `/exemptions/${i}`,
+        message: 'name the namespaces, the object names or both it covers (to disable a rule everywhere, set its mode to off)',
+      });
+    }
+    if (unknownRule(e.rule)) problems.push({ path: `/exemptions/${i}/rule`, message: `no rule or policy "${e.rule}"` });
+    if (e.expires !== undefined && !realInstant(e.expires)) {
+      problems.push({ path: `/exemptions/${i}/expires`, message: `"${e.expires}" is not a real date or time` });
+    }
+  });
   c.loadBalancer.vipPools.forEach((pool, i) => {
     pool.cidrs.forEach((cidr, j) => {
       try {
@@ -95,6 +121,7 @@ function withDefaults(raw: RawConfig): PolicyConfig {
   return {
     systemNamespaces: withPlatformNamespaces(raw.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES),
     platform: raw.platform ? { users: [], groups: [], serviceAccounts: [], ...raw.platform } : structuredClone(DEFAULT_PLATFORM),
+    modes: raw.modes ?? {},
     exemptions: raw.exemptions ?? [],
     resourceDefaults: { bestEffortPods: 20, trustedWriters: DEFAULT_TRUSTED_WRITERS, ...raw.resourceDefaults },
     loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },
@@ -104,8 +131,17 @@ function withDefaults(raw: RawConfig): PolicyConfig {
   };
 }
 
+export interface ParseOptions {
+  /**
+   * Every rule id the server knows (src/policies): modes and exemptions that
+   * name another rule are refused, so a typo does not silently enforce what
+   * it meant to relax. Without it, rule references are checked for shape only.
+   */
+  ruleIds?: ReadonlySet<string>;
+}
+
 /** Parses and validates policy YAML/JSON text. */
-export function parseConfig(text: string): ConfigResult {
+export function parseConfig(text: string, options: ParseOptions = {}): ConfigResult {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     return { ok: false, problems: doc.errors.map((e) => ({ path: '/', message: e.message.split('\n')[0] ?? 'invalid YAML' })) };
@@ -116,18 +152,18 @@ export function parseConfig(text: string): ConfigResult {
     return { ok: false, problems: (validate.errors ?? []).map(describe) };
   }
   const config = withDefaults(raw as RawConfig);
-  const problems = semanticProblems(config);
+  const problems = semanticProblems(config, options.ruleIds);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
-export function loadConfigFile(path: string): ConfigResult {
+export function loadConfigFile(path: string, options: ParseOptions = {}): ConfigResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     return { ok: false, problems: [{ path: '/', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }] };
   }
-  return parseConfig(text);
+  return parseConfig(text, options);
 }
 
 export function formatProblems(problems: readonly ConfigProblem[]): string {

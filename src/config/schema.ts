@@ -24,6 +24,12 @@ const resourceList = {
 
 const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } as const;
 
+/** A rule id (`<policy>.<rule>`) or every rule of a policy (`<policy>.*`). */
+const ruleRef = { type: 'string', pattern: '^[a-z0-9-]+\\.([a-z0-9-]+|\\*)$' } as const;
+
+/** An object name: a DNS subdomain, which every name an exemption can mean is (or is narrower than). */
+const objectName = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$' } as const;
+
 /** A user or group name: non-empty, no whitespace at either end, no control characters. */
 const identity = { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[^\\s\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Cc}])?$' } as const;
 
@@ -49,16 +55,27 @@ export const policySchema = {
         serviceAccounts: { type: 'array', items: serviceAccountRef, uniqueItems: true },
       },
     },
+    modes: {
+      type: 'object',
+      propertyNames: ruleRef,
+      additionalProperties: { enum: ['enforce', 'warn', 'audit', 'off'] },
+    },
     exemptions: {
       type: 'array',
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['rule', 'namespaces'],
+        // It must also name namespaces, names or both (load.ts says so by path).
+        required: ['rule', 'reason'],
         properties: {
-          rule: { type: 'string', pattern: '^[a-z0-9-]+\\.([a-z0-9-]+|\\*)$' },
-          namespaces: { type: 'array', items: dnsLabel, minItems: 1 },
-          reason: { type: 'string' },
+          rule: ruleRef,
+          namespaces: { type: 'array', items: dnsLabel, minItems: 1, uniqueItems: true },
+          names: { type: 'array', items: objectName, minItems: 1, uniqueItems: true },
+          reason: { type: 'string', minLength: 1, maxLength: 1000, pattern: '\\S' },
+          expires: {
+            type: 'string',
+            pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2}))?$',
+          },
         },
       },
     },

@@ -5,7 +5,7 @@
  * the last good policy stays and the problems are reported.
  */
 import { statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
-import { loadConfigFile, type ConfigProblem } from './load.js';
+import { loadConfigFile, type ConfigProblem, type ParseOptions } from './load.js';
 import type { PolicyConfig } from './types.js';
 
 export type ReloadOutcome = { result: 'success'; config: PolicyConfig } | { result: 'error'; problems: ConfigProblem[] };
@@ -14,6 +14,8 @@ export interface ConfigSourceOptions {
   path: string;
   initial: PolicyConfig;
   intervalMs?: number;
+  /** Passed to every reload (the rule ids modes and exemptions may name). */
+  parse?: ParseOptions;
   onReload?: (outcome: ReloadOutcome) => void;
 }
 
@@ -21,6 +23,7 @@ export class ConfigSource {
   #current: PolicyConfig;
   readonly #path: string;
   readonly #intervalMs: number;
+  readonly #parse: ParseOptions;
   readonly #onReload: (outcome: ReloadOutcome) => void;
   #listener: ((curr: Stats, prev: Stats) => void) | undefined;
 
@@ -28,6 +31,7 @@ export class ConfigSource {
     this.#current = options.initial;
     this.#path = options.path;
     this.#intervalMs = options.intervalMs ?? 1000;
+    this.#parse = options.parse ?? {};
     this.#onReload = options.onReload ?? (() => undefined);
   }
 
@@ -37,7 +41,7 @@ export class ConfigSource {
 
   /** Re-reads the file now; returns what happened. */
   reload(): ReloadOutcome {
-    const r = loadConfigFile(this.#path);
+    const r = loadConfigFile(this.#path, this.#parse);
     const outcome: ReloadOutcome = r.ok ? { result: 'success', config: r.config } : { result: 'error', problems: r.problems };
     if (r.ok) this.#current = r.config;
     this.#onReload(outcome);

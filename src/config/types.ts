@@ -36,11 +36,24 @@ export interface IngressClassPolicy {
   default?: boolean;
 }
 
+/**
+ * What a rule's findings do (src/policy/modes.ts): `enforce` denies and
+ * mutates, `warn` turns a denial into an admission warning, `audit` admits
+ * silently and reports, `off` disables the rule.
+ */
+export type RuleMode = 'enforce' | 'warn' | 'audit' | 'off';
+
 export interface Exemption {
   /** A rule id, or `<policy>.*` for every rule of a policy. */
   rule: string;
-  namespaces: string[];
-  reason?: string;
+  /** Namespaces the exemption covers; absent means any namespace (then `names` narrows it). */
+  namespaces?: string[];
+  /** Object names the exemption covers; absent means any name in `namespaces`. */
+  names?: string[];
+  /** Why: shown in the security report next to the exemption. */
+  reason: string;
+  /** `YYYY-MM-DD` (through the end of that UTC day) or an RFC 3339 timestamp; absent means it never expires. */
+  expires?: string;
 }
 
 /**
@@ -59,6 +72,8 @@ export interface PlatformIdentities {
 export interface PolicyConfig {
   systemNamespaces: string[];
   platform: PlatformIdentities;
+  /** Rule id or `<policy>.*` → mode; rules not listed are enforced. */
+  modes: Record<string, RuleMode>;
   exemptions: Exemption[];
   resourceDefaults: {
     profiles: Record<string, QuotaProfile>;

@@ -21,6 +21,9 @@ import { startServer, type RunningServer } from '../runtime/serve.js';
 import type { Binaries } from './binaries.js';
 import { startControlPlane, freePort, type ControlPlane } from './controlplane.js';
 import { kubectlOk } from './kubectl.js';
+import { snapshotView, type ViewSnapshot } from '../audit/snapshot.js';
+import type { AdmissionRequest, AdmissionResponse } from '../kube/types.js';
+import type { PolicyConfig } from '../config/types.js';
 
 export interface DevEnvironmentOptions {
   binaries: Binaries;
@@ -32,6 +35,22 @@ export interface DevEnvironmentOptions {
   identity?: string;
   /** Simulated nodes (see ControlPlaneOptions.nodes). */
   nodes?: number;
+  /**
+   * Test hook, off by default: every AdmissionReview the server answers, its
+   * answer, and the cluster view it decided with (a snapshot costing a few
+   * references; see src/audit/snapshot.ts).
+   */
+  onAdmission?: (record: AdmissionRecord) => void;
+}
+
+export interface AdmissionRecord {
+  webhook: string;
+  request: AdmissionRequest;
+  response: AdmissionResponse;
+  /** The policy in force for that answer, and the instant it was judged at (exemption expiry). */
+  config: PolicyConfig;
+  at: number;
+  view: ViewSnapshot;
 }
 
 export interface DevEnvironment {
@@ -42,29 +61,75 @@ export interface DevEnvironment {
   stop(): Promise<void>;
 }
 
+/**
+ * The shipped CRD, Namespace, ServiceAccount and RBAC, the Cluster object, and
+ * serving certificates (CA, tls.crt/tls.key for the Service name, localhost
+ * and 127.0.0.1) in `<control plane dir>/webhook-certs`: what a server needs
+ * before it starts. startDevEnvironment runs it; so can a test that serves
+ * from elsewhere (a container) and then calls registerWebhooks.
+ */
+export async function installHarbormaster(cp: ControlPlane, binaries: Binaries, say: (line: string) => void = () => undefined): Promise<{ certDir: string }> {
+  const admin = cp.kubeconfigs.admin;
+  say('installing namespace, ServiceAccount and RBAC from manifests/');
+  const files = ['crd-cluster.yaml', 'policyreport-crd.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
+  await kubectlOk(binaries.kubectl, admin, ['apply', ...files]);
+  await kubectlOk(binaries.kubectl, admin, [
+    'wait',
+    '--for=condition=Established',
+    'crd/clusters.harbormaster.io',
+    'crd/policyreports.wgpolicyk8s.io',
+    'crd/clusterpolicyreports.wgpolicyk8s.io',
+    '--timeout=30s',
+  ]);
+  // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
+  await kubectlOk(
+    binaries.kubectl,
+    admin,
+    ['apply', '-f', '-'],
+    'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
+  );
+  const certDir = join(cp.dir, 'webhook-certs');
+  writeBundle(
+    certDir,
+    generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }),
+  );
+  return { certDir };
+}
+
+/** Registers the webhook configurations generated from the registry, pointed at `baseUrl` with the CA of certDir; returns the file applied. */
+export async function registerWebhooks(cp: ControlPlane, binaries: Binaries, o: { baseUrl: string; certDir: string; configPath: string }): Promise<string> {
+  const loaded = loadConfigFile(o.configPath);
+  const policies = builtinPolicies();
+  const objects = webhookConfigurations({
+    policies,
+    target: { kind: 'url', baseUrl: o.baseUrl },
+    caBundlePem: readFileSync(join(o.certDir, 'ca.crt'), 'utf8'),
+    systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
+    ...(loaded.ok ? { config: loaded.config } : {}),
+  });
+  const webhooksFile = join(cp.dir, 'webhooks.yaml');
+  writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, `# harbormaster dev: webhooks pointing at ${o.baseUrl}`));
+  await kubectlOk(binaries.kubectl, cp.kubeconfigs.admin, ['apply', '-f', webhooksFile]);
+  return webhooksFile;
+}
+
+function recorder(
+  onAdmission: (record: AdmissionRecord) => void,
+  server: () => RunningServer | undefined,
+): (r: { webhook: string; request: AdmissionRequest; response: AdmissionResponse; config: PolicyConfig; at: number }) => void {
+  return (r) => {
+    const running = server();
+    // Answers before startServer returned (none: the webhooks are registered later) have no store to show.
+    if (running) onAdmission({ ...r, view: snapshotView(running.store) });
+  };
+}
+
 export async function startDevEnvironment(options: DevEnvironmentOptions): Promise<DevEnvironment> {
   const say = options.progress ?? (() => undefined);
   const cp = await startControlPlane({ binaries: options.binaries, progress: say, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
   let server: RunningServer | undefined;
   try {
-    const admin = cp.kubeconfigs.admin;
-    say('installing namespace, ServiceAccount and RBAC from manifests/');
-    const files = ['crd-cluster.yaml', 'namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'].flatMap((f) => ['-f', join(PACKAGE_ROOT, 'manifests', f)]);
-    await kubectlOk(options.binaries.kubectl, admin, ['apply', ...files]);
-    await kubectlOk(options.binaries.kubectl, admin, ['wait', '--for=condition=Established', 'crd/clusters.harbormaster.io', '--timeout=30s']);
-    // The Cluster object standing for this (local) tenant cluster: addons are switched on through it.
-    await kubectlOk(
-      options.binaries.kubectl,
-      admin,
-      ['apply', '-f', '-'],
-      'apiVersion: harbormaster.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: local\nspec:\n  displayName: harbormaster dev\n',
-    );
-
-    const certDir = join(cp.dir, 'webhook-certs');
-    writeBundle(
-      certDir,
-      generateCertificates({ service: 'harbormaster', namespace: 'harbormaster-system', extraDnsNames: ['localhost'], extraIPs: ['127.0.0.1'] }),
-    );
+    const { certDir } = await installHarbormaster(cp, options.binaries, say);
     const port = options.port && options.port > 0 ? options.port : await freePort();
     const configPath = options.configPath ?? DEFAULT_POLICY_FILE;
     say(`starting harbormaster serve on https://127.0.0.1:${port}`);
@@ -79,22 +144,12 @@ export async function startDevEnvironment(options: DevEnvironmentOptions): Promi
       logger: options.logger,
       helm: options.binaries.helm,
       ...(options.identity ? { identity: options.identity } : {}),
+      ...(options.onAdmission ? { onAdmission: recorder(options.onAdmission, () => server) } : {}),
     });
     await server.waitUntilReady(60_000);
 
     say('registering the webhook configurations');
-    const loaded = loadConfigFile(configPath);
-    const policies = builtinPolicies();
-    const objects = webhookConfigurations({
-      policies,
-      target: { kind: 'url', baseUrl: `https://127.0.0.1:${port}` },
-      caBundlePem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
-      systemNamespaces: loaded.ok ? loaded.config.systemNamespaces : [],
-      ...(loaded.ok ? { config: loaded.config } : {}),
-    });
-    const webhooksFile = join(cp.dir, 'webhooks.yaml');
-    writeFileSync(webhooksFile, renderWebhookYaml(objects, policies, '# harbormaster dev: webhooks pointing at the local server'));
-    await kubectlOk(options.binaries.kubectl, admin, ['apply', '-f', webhooksFile]);
+    const webhooksFile = await registerWebhooks(cp, options.binaries, { baseUrl: `https://127.0.0.1:${port}`, certDir, configPath });
     const running = server;
     return {
       controlPlane: cp,

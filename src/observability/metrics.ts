@@ -13,9 +13,18 @@ export interface Metrics {
   reconcileWrites: Counter<'reconciler' | 'verb' | 'kind'>;
   leader: Gauge;
   ingressConflicts: Gauge;
+  findings: Counter<'rule' | 'mode'>;
+  exemptionsExpired: Gauge;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** Exemptions of the policy in force that have expired, read at each scrape (time passes between reloads). */
+  expiredExemptions?: () => number;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const expired = options.expiredExemptions;
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   return {
@@ -54,6 +63,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'harbormaster_ingress_host_conflicts',
       help: 'Ingresses serving a host+path that an older Ingress of another namespace already serves (got past admission in a race).',
       registers: [registry],
+    }),
+    findings: new Counter({
+      name: 'harbormaster_rule_findings_total',
+      help: 'Rule findings by rule and mode: enforce (denied), warn (admitted with a warning), audit (admitted silently).',
+      labelNames: ['rule', 'mode'],
+      registers: [registry],
+    }),
+    exemptionsExpired: new Gauge({
+      name: 'harbormaster_exemptions_expired',
+      help: 'Exemptions in the policy file past their expiry: they no longer apply; renew or remove them.',
+      registers: [registry],
+      collect() {
+        if (expired) this.set(expired());
+      },
     }),
     leader: new Gauge({
       name: 'harbormaster_leader',

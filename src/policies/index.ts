@@ -40,3 +40,8 @@ export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): P
     dataLoadingValidate,
   ];
 }
+
+/** Every built-in rule id: the policy file's modes and exemptions may name only these (or `<policy>.*`). */
+export function builtinRuleIds(catalog: readonly Addon[] = defaultCatalog()): Set<string> {
+  return new Set(builtinPolicies(catalog).flatMap((p) => p.rules.map((r) => r.id)));
+}

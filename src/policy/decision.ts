@@ -6,7 +6,9 @@
  * whose write produced it.
  */
 import type { KubeObject } from '../kube/types.js';
+import type { RuleMode } from '../config/types.js';
 import { CappedList } from './capped-list.js';
+import { pointer } from './pointer.js';
 import { diffWritten } from './diff.js';
 import { tagger, writeTrie, writtenRoots } from './write-trie.js';
 
@@ -18,6 +20,17 @@ export interface Denial {
 export interface Warning {
   rule: string;
   message: string;
+}
+
+/**
+ * A finding the rule's mode made non-blocking (src/policy/modes.ts): a denial
+ * or a write of a rule in `warn` mode (also sent as a warning) or in `audit`
+ * mode (admitted silently, counted and reported).
+ */
+export interface Finding {
+  rule: string;
+  message: string;
+  mode: 'warn' | 'audit';
 }
 
 export interface TaggedPatchOp {
@@ -33,6 +46,8 @@ export interface Decision {
   denials: Denial[];
   warnings: Warning[];
   patch: TaggedPatchOp[];
+  /** Denials and writes that rule modes turned into warnings or audit findings. */
+  findings: Finding[];
   /** The object after mutation (equal to the input when nothing changed). */
   mutated?: KubeObject;
 }
@@ -49,8 +64,10 @@ interface Write {
 export interface DecisionBuilderOptions {
   /** The object mutations start from (mutating policies only). */
   object?: KubeObject | null;
-  /** Rules the policy file exempts for this request. */
+  /** Rules the policy file exempts for this request, or switches off. */
   isExempt?: (rule: string) => boolean;
+  /** The mode of a rule that is not exempt; absent means every rule is enforced. */
+  modeOf?: (rule: string) => RuleMode;
   /** Rules that can fire on this request (match.ts); the others' findings are dropped. */
   applies?: (rule: string) => boolean;
 }
@@ -63,6 +80,9 @@ export interface DecisionBuilderOptions {
 export class DecisionBuilder {
   readonly #denials = new CappedList();
   readonly #warnings = new CappedList();
+  readonly #warnFindings = new CappedList();
+  readonly #auditFindings = new CappedList();
+  readonly #modeOf: ((rule: string) => RuleMode) | undefined;
   readonly #writes: Write[] = [];
   readonly #original: KubeObject | undefined;
   #working: KubeObject | undefined;
@@ -74,15 +94,41 @@ export class DecisionBuilder {
     const applies = options.applies;
     // Both filters drop the same way; one predicate keeps the hot path to a single call.
     this.#isExempt = applies ? (rule) => !applies(rule) || exempt(rule) : exempt;
+    this.#modeOf = options.modeOf;
+  }
+
+  /**
+   * Records a finding of a rule whose mode is not `enforce`; false when the
+   * rule is enforced and the caller should act on it.
+   */
+  #demoted(rule: string, message: string | (() => string)): boolean {
+    const mode = this.#modeOf?.(rule) ?? 'enforce';
+    if (mode === 'enforce' || mode === 'off') return false;
+    const text = typeof message === 'function' ? message() : message;
+    if (mode === 'warn') {
+      this.#warnings.push(rule, text);
+      this.#warnFindings.push(rule, text);
+    } else this.#auditFindings.push(rule, text);
+    return true;
+  }
+
+  /** A write a non-enforced rule would have made, as a finding. */
+  #demotedWrite(rule: string, segments: ReadonlyArray<string | number>): boolean {
+    if (this.#modeOf === undefined) return false;
+    return this.#demoted(rule, () => `would set ${pointer(segments)}`);
   }
 
   /** A denial; pass a function to build the message only if it is among the ones kept. */
   deny(rule: string, message: string | (() => string)): void {
-    if (!this.#isExempt(rule)) this.#denials.push(rule, message);
+    if (this.#isExempt(rule)) return;
+    if (this.#modeOf === undefined || !this.#demoted(rule, message)) this.#denials.push(rule, message);
   }
 
+  /** Advice: a warning when enforced or warned, an audit finding in audit mode. */
   warn(rule: string, message: string | (() => string)): void {
-    if (!this.#isExempt(rule)) this.#warnings.push(rule, message);
+    if (this.#isExempt(rule)) return;
+    if (this.#modeOf?.(rule) === 'audit') this.#auditFindings.push(rule, message);
+    else this.#warnings.push(rule, message);
   }
 
   /** True when `rule` will be dropped anyway (exempt or not applicable); lets a policy skip work. */
@@ -103,7 +149,7 @@ export class DecisionBuilder {
    * on the way, and remembers which rule wrote there.
    */
   set(rule: string, segments: ReadonlyArray<string | number>, value: unknown): void {
-    if (this.#isExempt(rule) || segments.length === 0) return;
+    if (this.#isExempt(rule) || segments.length === 0 || this.#demotedWrite(rule, segments)) return;
     let node: Record<string | number, unknown> = this.working;
     for (let i = 0; i < segments.length - 1; i++) {
       const key = segments[i] as string | number;
@@ -120,7 +166,7 @@ export class DecisionBuilder {
 
   /** Appends `value` to the array at `segments` (created when missing). */
   append(rule: string, segments: ReadonlyArray<string | number>, value: unknown): void {
-    if (this.#isExempt(rule)) return;
+    if (this.#isExempt(rule) || this.#demotedWrite(rule, segments)) return;
     const existing = get(this.working, segments);
     const arr = Array.isArray(existing) ? existing : [];
     if (!Array.isArray(existing)) this.set(rule, segments, arr);
@@ -143,6 +189,10 @@ export class DecisionBuilder {
       denials: this.#denials.result(),
       warnings: this.#warnings.result(),
       patch,
+      findings: [
+        ...this.#warnFindings.result().map((f) => ({ ...f, mode: 'warn' as const })),
+        ...this.#auditFindings.result().map((f) => ({ ...f, mode: 'audit' as const })),
+      ],
       mutated: patch.length > 0 ? this.#working : this.#original,
     };
   }

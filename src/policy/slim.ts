@@ -21,13 +21,26 @@ import type {
   ServiceInfo,
 } from './view.js';
 
+/**
+ * kubectl's client-side apply keeps a copy of the whole object in this
+ * annotation: no policy reads it, and cached, it would double the memory of
+ * every Service, Ingress and Namespace applied that way.
+ */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function annotationsOf(v: unknown): Record<string, string> {
+  const out = strMap(v);
+  if (LAST_APPLIED in out) delete out[LAST_APPLIED];
+  return out;
+}
+
 function meta(o: KubeObject): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const m = recOrEmpty(o.metadata);
   return {
     name: str(m.name) ?? '',
     namespace: str(m.namespace) ?? '',
     labels: strMap(m.labels),
-    annotations: strMap(m.annotations),
+    annotations: annotationsOf(m.annotations),
   };
 }
 

@@ -11,7 +11,7 @@ import type { PolicyRegistry } from '../admission/registry.js';
 import type { AdmissionRequest, KubeObject, Operation } from '../kube/types.js';
 import type { ClusterView } from '../policy/view.js';
 import type { PolicyConfig } from '../config/types.js';
-import type { Denial, TaggedPatchOp } from '../policy/decision.js';
+import type { Denial, Finding, TaggedPatchOp } from '../policy/decision.js';
 import type { Policy } from '../policy/types.js';
 import { formatWarning } from '../admission/review.js';
 
@@ -23,6 +23,8 @@ export interface ReviewResult {
   denials: Denial[];
   warnings: string[];
   patch: TaggedPatchOp[];
+  /** Findings of rules in warn or audit mode: admitted, but what the rule would have done. */
+  findings: Finding[];
 }
 
 export interface ReviewOptions {
@@ -38,6 +40,12 @@ export interface ReviewOptions {
    */
   username?: string;
   groups?: string[];
+  /** The instant exemption expiry is judged at (ms since the epoch; default now). */
+  now?: number;
+  /** UPDATE: the object as stored before (default: the object itself, an update that changes nothing). */
+  oldObject?: KubeObject;
+  /** A subresource request, e.g. `resize` for pods/resize, `status` for namespaces/status. */
+  subResource?: string;
 }
 
 /** Kinds that have no namespace. */
@@ -61,7 +69,10 @@ function splitApiVersion(apiVersion: string | undefined): { group: string; versi
   return i < 0 ? { group: '', version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
 }
 
-export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups'>): AdmissionRequest {
+export function buildRequest(
+  obj: KubeObject,
+  options: Pick<ReviewOptions, 'operation' | 'namespace' | 'username' | 'groups' | 'oldObject' | 'subResource'>,
+): AdmissionRequest {
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const { group, version } = splitApiVersion(obj.apiVersion);
   const namespaced = !CLUSTER_SCOPED.has(kind);
@@ -74,12 +85,13 @@ export function buildRequest(obj: KubeObject, options: Pick<ReviewOptions, 'oper
     uid: randomUUID(),
     kind: { group, version, kind },
     resource: { group, version, resource: resourceOf(kind) },
+    ...(options.subResource ? { subResource: options.subResource } : {}),
     operation: options.operation,
     userInfo: { username: options.username ?? 'harbormaster-review', ...(options.groups?.length ? { groups: [...options.groups] } : {}) },
     ...(name ? { name } : {}),
     ...(namespace !== undefined ? { namespace } : {}),
     object: isDelete ? null : object,
-    oldObject: isDelete || options.operation === 'UPDATE' ? object : null,
+    oldObject: isDelete ? object : options.operation === 'UPDATE' ? (options.oldObject ? structuredClone(options.oldObject) : object) : null,
     dryRun: true,
   };
 }
@@ -94,8 +106,11 @@ export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewRes
     denials: [],
     warnings: [],
     patch: [],
+    findings: [],
   };
   let current = request;
+  // One instant for the whole review, as one request is judged at one instant by the server.
+  const now = options.now ?? Date.now();
   const mutators = options.registry.ordered().filter((p) => p.type === 'mutate');
   const validators = options.registry.ordered().filter((p) => p.type === 'validate');
   // The API server's order: every mutating webhook, each on the previous one's result; then, as
@@ -104,8 +119,9 @@ export function reviewObject(obj: KubeObject, options: ReviewOptions): ReviewRes
   const lastChange = { index: -1 };
   const run = (policy: Policy, index: number, reinvocation: boolean): void => {
     // evaluate() answers allowed and empty for a request the policy is not registered for.
-    const decision = evaluate({ policy, request: current, cluster: options.cluster, config: options.config });
+    const decision = evaluate({ policy, request: current, cluster: options.cluster, config: options.config, now });
     result.denials.push(...decision.denials);
+    if (!reinvocation) result.findings.push(...decision.findings);
     if (!reinvocation) result.warnings.push(...decision.warnings.map((w) => formatWarning(w.rule, w.message)));
     if (!decision.allowed) result.allowed = false;
     if (policy.type === 'mutate' && decision.patch.length > 0 && decision.mutated) {

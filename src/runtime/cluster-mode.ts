@@ -54,6 +54,7 @@ export function startClusterMode(d: {
     logger,
     metrics: d.metrics,
     manageCerts: options.manageCerts === true,
+    ...(options.auditIntervalMs ? { auditIntervalMs: options.auditIntervalMs } : {}),
   });
   const elector = new LeaderElector({
     kubeconfig,

@@ -16,6 +16,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { IngressConflictReporter } from '../ingress-conflicts/reporter.js';
 import { DataLoadingController } from '../data-loading/controller.js';
 import { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
+import { PeriodicAudit } from '../audit/periodic.js';
+import { builtinPolicies } from '../policies/index.js';
 
 export interface LeaderTaskDeps {
   kubeconfig: KubeConfig;
@@ -26,6 +28,8 @@ export interface LeaderTaskDeps {
   logger: Logger;
   metrics: Metrics;
   manageCerts: boolean;
+  /** `serve --audit-interval`: audit the cluster this often and write PolicyReports that changed. */
+  auditIntervalMs?: number;
 }
 
 export class LeaderTasks {
@@ -35,6 +39,7 @@ export class LeaderTasks {
   conflicts: IngressConflictReporter | undefined;
   certs: CertManager | undefined;
   dataLoading: DataLoadingController | undefined;
+  audit: PeriodicAudit | undefined;
 
   constructor(deps: LeaderTaskDeps) {
     this.#d = deps;
@@ -71,6 +76,17 @@ export class LeaderTasks {
       });
       this.certs.start();
     }
+    if (this.#d.auditIntervalMs !== undefined && this.#d.auditIntervalMs > 0) {
+      this.audit = new PeriodicAudit({
+        kubeconfig,
+        policies: builtinPolicies(this.#d.catalog),
+        config: this.#d.config,
+        intervalMs: this.#d.auditIntervalMs,
+        logger,
+        onWrite: (verb, kind) => writes('audit')(verb, kind),
+      });
+      this.audit.start();
+    }
   }
 
   stop(): void {
@@ -79,8 +95,10 @@ export class LeaderTasks {
     this.addons?.stop();
     this.conflicts?.stop();
     this.certs?.stop();
+    this.audit?.stop();
     this.dataLoading?.stop();
     this.namespaces = this.addons = this.conflicts = this.certs = undefined;
+    this.audit = undefined;
     this.dataLoading = undefined;
   }
 

@@ -5,17 +5,18 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdmissionApp } from '../admission/http.js';
+import { createAdmissionApp, type AdmissionAppDeps } from '../admission/http.js';
 import { PolicyRegistry } from '../admission/registry.js';
 import { listenHttps, type HttpsServer } from '../admission/server.js';
 import { CertWatcher } from '../certs/watcher.js';
 import { storeFromDir } from '../cluster/static.js';
 import { ClusterStore } from '../cluster/store.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
+import { exemptionState } from '../policy/modes.js';
 import { ConfigSource } from '../config/source.js';
 import type { Logger } from '../observability/log.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { builtinPolicies, defaultCatalog } from '../policies/index.js';
+import { builtinPolicies, builtinRuleIds, defaultCatalog } from '../policies/index.js';
 import { HelmRenderer } from '../addons/render.js';
 import type { ClusterMode } from './cluster-mode.js';
 import type { AddonManager } from '../addons/manager.js';
@@ -48,6 +49,10 @@ export interface ServeOptions {
   helm?: string;
   /** Leader keeps Secret harbormaster-tls renewed and the webhooks' caBundle in sync (in-cluster). */
   manageCerts?: boolean;
+  /** Leader audits the cluster this often (`--audit-interval`), writing PolicyReports that changed. */
+  auditIntervalMs?: number;
+  /** Test hook, off by default: called with every AdmissionReview answered (src/admission/http.ts). */
+  onAdmission?: AdmissionAppDeps['onAnswer'];
 }
 
 export interface RunningServer {
@@ -72,14 +77,19 @@ export class StartupError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { logger } = options;
-  const initial = loadConfigFile(options.configPath);
+  const parse = { ruleIds: builtinRuleIds() };
+  const initial = loadConfigFile(options.configPath, parse);
   if (!initial.ok) {
     throw new StartupError(`invalid policy file ${options.configPath}:\n${formatProblems(initial.problems)}`);
   }
-  const metrics = createMetrics({ defaultMetrics: true });
+  const metrics = createMetrics({
+    defaultMetrics: true,
+    expiredExemptions: () => config.current.exemptions.filter((e) => exemptionState(e, Date.now()) === 'expired').length,
+  });
   const config = new ConfigSource({
     path: options.configPath,
     initial: initial.config,
+    parse,
     ...(options.watchIntervalMs ? { intervalMs: options.watchIntervalMs } : {}),
     onReload: (outcome) => {
       metrics.configReloads.inc({ result: outcome.result });
@@ -130,6 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     metrics,
     clientAuth: options.clientCaFile !== undefined,
+    ...(options.onAdmission ? { onAnswer: options.onAdmission } : {}),
   });
   https = await listenHttps({ app, cert: certs.current, port: options.port, ...(options.host ? { host: options.host } : {}) });
   const metricsServer = await listenMetrics(metrics, options.metricsPort, options.host);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POLICY_FILE } from '../../src/paths.js';
 import { ensureBinaries, type Binaries } from '../../src/dev/binaries.js';
-import { startDevEnvironment, type DevEnvironment } from '../../src/dev/environment.js';
+import { startDevEnvironment, type AdmissionRecord, type DevEnvironment } from '../../src/dev/environment.js';
 import { kubectl, type KubectlResult } from '../../src/dev/kubectl.js';
 import { silentLogger } from '../../src/observability/log.js';
 
@@ -19,6 +19,8 @@ export interface E2E {
   /** The policy file the server runs with (a copy; tests may edit it to exercise hot reload). */
   policyFile: string;
   bin: Binaries;
+  /** Every AdmissionReview the server answered, with the view it used (test/e2e/parity.cases.ts replays them). */
+  admissions: AdmissionRecord[];
   /** kubectl as cluster-admin (default) or as the non-admin tenant. */
   k(args: string[], options?: { as?: 'admin' | 'tenant'; input?: string }): Promise<KubectlResult>;
   /** kubectl that must succeed; returns stdout. */
@@ -50,7 +52,9 @@ export async function startE2E(): Promise<E2E> {
   const policyDir = mkdtempSync(join(tmpdir(), 'hm-e2e-policy-'));
   const policyFile = join(policyDir, 'policy.yaml');
   copyFileSync(DEFAULT_POLICY_FILE, policyFile);
+  const admissions: AdmissionRecord[] = [];
   const env = await startDevEnvironment({
+    onAdmission: (r) => admissions.push(r),
     binaries: bin,
     logger: silentLogger(),
     configPath: policyFile,
@@ -67,6 +71,7 @@ export async function startE2E(): Promise<E2E> {
     env,
     policyFile,
     bin,
+    admissions,
     k,
     ok,
     json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])),

@@ -16,6 +16,9 @@ import { sidecarCases } from './sidecars.cases.js';
 import { clientAuthCases } from './client-auth.cases.js';
 import { tenancyCases } from './tenancy.cases.js';
 import { nodesCases } from './nodes.cases.js';
+import { modeCases } from './modes.cases.js';
+import { auditCases } from './audit.cases.js';
+import { parityCases } from './parity.cases.js';
 import { dataLoadingCases } from './data-loading.cases.js';
 
 describe('e2e against a real control plane', () => {
@@ -38,12 +41,17 @@ describe('e2e against a real control plane', () => {
   resourceDefaultsCases(get);
   cloudCredentialsCases(get);
   networkCases(get);
+  modeCases(get);
   addonCases(get);
   addonRunCases(get);
   sidecarCases(get);
   clientAuthCases(get);
   tenancyCases(get);
   nodesCases(get);
+  auditCases(get);
+  // After every admission case that runs while the server is up: replays what was recorded.
+  parityCases(get);
+  // After parity: its loader Pods are admitted for kube-system's job-controller, which a replay as the tenant is not.
   dataLoadingCases(get);
   // Last: stops the webhook server.
   outageCases(get);

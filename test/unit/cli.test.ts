@@ -130,7 +130,8 @@ describe('harbormaster CLI', () => {
     const md = run(['policies']);
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /`resource-defaults\.container-limits`/);
-    assert.match(md.stdout, /## RBAC held by the server/);
+    // Issue 15: the RBAC section is now the third of the reviewer's questions.
+    assert.match(md.stdout, /## 3\. What Harbormaster itself may do in the cluster/);
     const json = JSON.parse(run(['policies', '--format', 'json']).stdout);
     assert.ok(json.rules.some((r: { id: string; failurePolicy: string }) => r.id === 'resource-defaults.managed-objects' && r.failurePolicy === 'Fail'));
     // The system namespaces, then the addon namespaces (platform namespaces: no tenant rules there).

@@ -45,7 +45,7 @@ describe('DecisionBuilder', () => {
     b.deny('p.x', 'no');
     b.set('p.x', ['a'], 2);
     b.warn('p.x', 'hm');
-    assert.deepEqual(b.build(), { allowed: true, denials: [], warnings: [], patch: [], mutated: { a: 1 } });
+    assert.deepEqual(b.build(), { allowed: true, denials: [], warnings: [], patch: [], findings: [], mutated: { a: 1 } });
   });
 
   it('escapes JSON pointers', () => {

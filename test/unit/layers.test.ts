@@ -33,8 +33,8 @@ const LAYERS: ReadonlyArray<{ name: string; folders: readonly string[] }> = [
   { name: 'admission', folders: ['admission'] },
   // What the registry generates: webhook manifests, the security report, offline review.
   { name: 'registry outputs', folders: ['manifests', 'report', 'review'] },
-  // Writers to the cluster: certificates, the addon pipeline, and the other reconcilers with their features.
-  { name: 'controllers', folders: ['certs', 'addons', 'namespace-defaults', 'ingress-conflicts', 'data-loading'] },
+  // Writers to the cluster: certificates, the addon pipeline, the other reconcilers with their features, the audit (PolicyReports).
+  { name: 'controllers', folders: ['certs', 'addons', 'namespace-defaults', 'ingress-conflicts', 'audit', 'data-loading'] },
   // Wiring one process: serve and the leader's tasks.
   { name: 'runtime', folders: ['runtime'] },
   // The local control plane behind `harbormaster dev`.

@@ -215,7 +215,7 @@ describe('resource-defaults validate', () => {
   });
 
   it('honours exemptions from the policy file', () => {
-    const exempt = { ...config, exemptions: [{ rule: 'resource-defaults.container-limits', namespaces: ['team-a'] }] };
+    const exempt = { ...config, exemptions: [{ rule: 'resource-defaults.container-limits', namespaces: ['team-a'], reason: 'test' }] };
     const d = evaluate({
       policy: resourceDefaultsValidate,
       request: admissionRequest(podObject('p', [{ name: 'a', resources: { limits: { cpu: '1500m' } } }]), { namespace: 'team-a' }),

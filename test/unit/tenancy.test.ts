@@ -244,7 +244,7 @@ describe('tenancy.platform-annotations', () => {
   });
 
   it('exemptions from the policy file apply to the rule', () => {
-    const exempted = { ...config, exemptions: [{ rule: 'tenancy.platform-annotations', namespaces: ['team-a'] }] };
+    const exempted = { ...config, exemptions: [{ rule: 'tenancy.platform-annotations', namespaces: ['team-a'], reason: 'test' }] };
     const d = evaluate({ policy: tenancyValidate, request: admissionRequest(ns(small), { operation: 'CREATE' }), cluster, config: exempted });
     assert.equal(d.allowed, true);
   });
