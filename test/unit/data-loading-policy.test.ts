@@ -256,6 +256,7 @@ describe('data-loading: Pods wait for their data', () => {
       tweak((c) => (c.env = [{ name: 'NODE_OPTIONS', value: '--require /data/x.js' }])),
       tweak((c) => (c.lifecycle = { postStart: { exec: { command: ['sh', '-c', 'id'] } } })),
       tweak((c) => (c.image = 'evil/harbormaster:0.1.0')),
+      tweak((c) => (c.command = ['sh', '-c', 'exit 0'])),
       tweak(
         (c) => (c.args = ['load', '--source', 's3://other/x', '--target', '/data', '--credentials-dir', '/var/run/secrets/harbormaster.io/data-credentials']),
       ),

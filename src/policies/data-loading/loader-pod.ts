@@ -5,8 +5,8 @@
  * Why recognition is safe: a Pod skips the gate only if the Job controller
  * creates it (a tenant cannot authenticate as kube-system's job-controller
  * or kube-controller-manager)
- * and every container that mounts the PVC is exactly our loader — our image,
- * our command with the PVC's own source, no env, no hooks, our mounts. A
+ * and every container that mounts the PVC is exactly our loader — our image
+ * and its entrypoint with the arguments for the PVC's own source, no env, no hooks, our mounts. A
  * tenant who builds such a Job has only started the very load the
  * controller would run; anything else it adds keeps the gate.
  */
@@ -24,7 +24,6 @@ import {
   SOURCE_ANNOTATION,
 } from './names.js';
 
-export const LOADER_COMMAND = ['harbormaster'] as const;
 const DATA_VOLUME = 'data';
 const CREDENTIALS_VOLUME = 'credentials';
 
@@ -71,7 +70,7 @@ export function loaderPodTemplate(input: LoaderSpecInput): Rec {
         {
           name: LOADER_CONTAINER,
           image: input.image,
-          command: [...LOADER_COMMAND],
+          // No command: the image's entrypoint is harbormaster (Containerfile); the arguments pick `load`.
           args: loaderArgs(input.annotations),
           volumeMounts: loaderMounts(input.annotations),
           // A failed load's last lines become the Pod's termination message, which the controller puts in DataLoaded.
@@ -89,7 +88,6 @@ export function loaderPodTemplate(input: LoaderSpecInput): Rec {
 const LOADER_FIELDS = new Set([
   'name',
   'image',
-  'command',
   'args',
   'volumeMounts',
   'resources',
@@ -118,7 +116,6 @@ function isOurContainer(c: Rec, annotations: Readonly<Record<string, string>>, i
     Object.keys(c).every((k) => LOADER_FIELDS.has(k)) &&
     c.name === LOADER_CONTAINER &&
     c.image === image &&
-    same(c.command, LOADER_COMMAND) &&
     same(c.args, loaderArgs(annotations)) &&
     same(mountsOnly(c), loaderMounts(annotations))
   );
