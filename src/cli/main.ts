@@ -162,6 +162,20 @@ export async function main(argv: string[], io: CliIO = stdio): Promise<number> {
       code = await runPolicies(o, io);
     });
 
+  program
+    .command('load')
+    .description('copy the objects under an s3:// or gs:// prefix into a directory (what the data-loading Jobs run)')
+    .requiredOption('--source <url>', 's3://<bucket>[/<prefix>] or gs://<bucket>[/<prefix>]')
+    .requiredOption('--target <dir>', 'directory to fill (the mounted PVC)')
+    .option('--endpoint <url>', 'S3-compatible or GCS endpoint (default: the provider)')
+    .option('--credentials-dir <dir>', 'the mounted aws-credential or gcp-credential Secret (default: anonymous, a public bucket)')
+    .option('--parallel <n>', 'objects copied at once', '8')
+    .action(async (o: { source: string; target: string; endpoint?: string; credentialsDir?: string; parallel: string }) => {
+      // Loaded on demand: the object-store SDKs are for this command only.
+      const { runLoad } = await import('./load.js');
+      code = await runLoad(o, io);
+    });
+
   const addons = program.command('addons').description('addon catalog and control through the Cluster object');
   const common = (c: Command): Command =>
     c

@@ -37,6 +37,8 @@ export const FEEDS: readonly Feed[] = [
   { kind: 'Service', apiVersion: 'v1', path: '/api/v1/services' },
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingresses' },
   { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingressclasses' },
+  // data-loading: slimmed to the data.harbormaster.io/ annotations and the DataLoaded condition.
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', path: '/api/v1/persistentvolumeclaims' },
   { kind: CLUSTER_API.kind, apiVersion: CLUSTER_API.apiVersion, path: CLUSTER_API.path, optional: true },
 ];
 

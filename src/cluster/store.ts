@@ -5,8 +5,27 @@
  */
 import type { KubeObject } from '../kube/types.js';
 import { OwnershipIndex } from './ownership.js';
-import { slimCluster, slimIngress, slimIngressClass, slimNamespace, slimSecret, slimService, slimServiceAccount } from '../policy/slim.js';
-import type { ClusterInfo, ClusterView, IngressClassInfo, IngressInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from '../policy/view.js';
+import {
+  slimCluster,
+  slimIngress,
+  slimIngressClass,
+  slimNamespace,
+  slimPersistentVolumeClaim,
+  slimSecret,
+  slimService,
+  slimServiceAccount,
+} from '../policy/slim.js';
+import type {
+  ClusterInfo,
+  ClusterView,
+  IngressClassInfo,
+  IngressInfo,
+  NamespaceInfo,
+  PersistentVolumeClaimInfo,
+  SecretInfo,
+  ServiceAccountInfo,
+  ServiceInfo,
+} from '../policy/view.js';
 
 /** The kinds the view tracks, and how a full object becomes a slim record. */
 export const TRACKED_KINDS = {
@@ -17,6 +36,7 @@ export const TRACKED_KINDS = {
   Ingress: slimIngress,
   IngressClass: slimIngressClass,
   Cluster: slimCluster,
+  PersistentVolumeClaim: slimPersistentVolumeClaim,
 } as const;
 
 export type TrackedKind = keyof typeof TRACKED_KINDS;
@@ -76,6 +96,7 @@ export class ClusterStore implements ClusterView {
   readonly ingresses = new KindMap<IngressInfo>();
   readonly ingressClasses = new KindMap<IngressClassInfo>();
   readonly clusters = new KindMap<ClusterInfo>();
+  readonly persistentVolumeClaims = new KindMap<PersistentVolumeClaimInfo>();
   readonly ownership = new OwnershipIndex();
 
   #map(kind: TrackedKind): KindMap<unknown> {
@@ -94,6 +115,8 @@ export class ClusterStore implements ClusterView {
         return this.ingressClasses;
       case 'Cluster':
         return this.clusters;
+      case 'PersistentVolumeClaim':
+        return this.persistentVolumeClaims;
     }
   }
 
@@ -126,6 +149,9 @@ export class ClusterStore implements ClusterView {
   }
   getSecret(namespace: string, name: string): SecretInfo | undefined {
     return this.secrets.get(key(namespace, name));
+  }
+  getPersistentVolumeClaim(namespace: string, name: string): PersistentVolumeClaimInfo | undefined {
+    return this.persistentVolumeClaims.get(key(namespace, name));
   }
   listServices(): readonly ServiceInfo[] {
     return this.services.list();

@@ -127,6 +127,7 @@ function withDefaults(raw: RawConfig): PolicyConfig {
     loadBalancer: { vipPools: [], externalIPNamespaces: [], ...raw.loadBalancer },
     ingress: { classes: [], catchAllNamespaces: [], ...raw.ingress },
     addonSidecars: { native: true, ...raw.addonSidecars },
+    ...(raw.dataLoading ? { dataLoading: raw.dataLoading } : {}),
   };
 }
 

@@ -156,6 +156,19 @@ export const policySchema = {
       additionalProperties: false,
       properties: { native: { type: 'boolean' } },
     },
+    dataLoading: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        endpoints: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', maxLength: 260, pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:[0-9]{1,5})?$' },
+        },
+        allowHttpEndpoints: { type: 'boolean' },
+        loaderImage: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' },
+      },
+    },
     ingress: {
       type: 'object',
       additionalProperties: false,

@@ -98,4 +98,16 @@ export interface PolicyConfig {
     /** Inject as native sidecars (initContainers with restartPolicy Always, Kubernetes 1.29+). */
     native: boolean;
   };
+  /** Loading data into PVCs (optional section; defaults in src/policies/data-loading/settings.ts). */
+  dataLoading?: Partial<DataLoadingPolicy>;
+}
+
+/** `dataLoading` of the policy file (src/policies/data-loading/settings.ts fills the defaults). */
+export interface DataLoadingPolicy {
+  /** Hosts (`host`, any port) or `host:port` a PVC may name in data.harbormaster.io/endpoint. */
+  endpoints: string[];
+  /** Allow plain `http://` endpoints (test and lab clusters only). */
+  allowHttpEndpoints: boolean;
+  /** The image of the loader Jobs: Harbormaster's own. */
+  loaderImage: string;
 }

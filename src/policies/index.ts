@@ -11,6 +11,8 @@ import { resourceDefaultsMutate } from './resource-defaults/mutate.js';
 import { resourceDefaultsValidate } from './resource-defaults/validate.js';
 import { cloudCredentialsInjectPolicy } from './cloud-credentials/inject.js';
 import { cloudCredentialsValidate } from './cloud-credentials/validate.js';
+import { dataLoadingMutate } from './data-loading/mutate.js';
+import { dataLoadingValidate } from './data-loading/validate.js';
 import { ingressValidate } from './ingress/validate.js';
 import { loadBalancerValidate } from './loadbalancer/validate.js';
 import { tenancyValidate } from './tenancy/validate.js';
@@ -28,12 +30,14 @@ export function builtinPolicies(catalog: readonly Addon[] = defaultCatalog()): P
     resourceDefaultsMutate,
     cloudCredentialsInjectPolicy({ platformSidecars: platformSidecarNames(catalog) }),
     addonSidecarsPolicy(catalog),
+    dataLoadingMutate,
     tenancyValidate,
     resourceDefaultsValidate,
     cloudCredentialsValidate,
     loadBalancerValidate,
     ingressValidate,
     addonsValidatePolicy(catalog),
+    dataLoadingValidate,
   ];
 }
 

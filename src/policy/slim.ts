@@ -9,7 +9,17 @@
 import { arr, recOrEmpty, str, strMap } from '../kube/narrow.js';
 import { DEFAULT_INGRESS_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ClusterInfo, IngressClassInfo, IngressInfo, IngressPathInfo, NamespaceInfo, SecretInfo, ServiceAccountInfo, ServiceInfo } from './view.js';
+import type {
+  ClusterInfo,
+  PersistentVolumeClaimInfo,
+  IngressClassInfo,
+  IngressInfo,
+  IngressPathInfo,
+  NamespaceInfo,
+  SecretInfo,
+  ServiceAccountInfo,
+  ServiceInfo,
+} from './view.js';
 
 /**
  * kubectl's client-side apply keeps a copy of the whole object in this
@@ -124,4 +134,19 @@ export function slimIngressClass(o: KubeObject): IngressClassInfo {
 export function slimCluster(o: KubeObject): ClusterInfo {
   const m = meta(o);
   return { name: m.name, annotations: m.annotations };
+}
+
+/** The annotations of the data-loading contract (src/policies/data-loading/names.ts). */
+export const DATA_ANNOTATION_PREFIX = 'data.harbormaster.io/';
+/** The PVC condition the data-loading controller keeps. */
+export const DATA_LOADED_CONDITION = 'DataLoaded';
+
+/** Keeps name, namespace, the data.harbormaster.io/ annotations and the DataLoaded condition's status. */
+export function slimPersistentVolumeClaim(o: KubeObject): PersistentVolumeClaimInfo {
+  const m = meta(o);
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.annotations)) if (k.startsWith(DATA_ANNOTATION_PREFIX)) annotations[k] = v;
+  const condition = arr(recOrEmpty(o.status).conditions).find((c) => recOrEmpty(c).type === DATA_LOADED_CONDITION);
+  const dataLoaded = str(recOrEmpty(condition).status);
+  return { namespace: m.namespace, name: m.name, annotations, ...(dataLoaded ? { dataLoaded } : {}) };
 }

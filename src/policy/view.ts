@@ -70,6 +70,16 @@ export interface IngressClassInfo {
   isDefault: boolean;
 }
 
+/** A PersistentVolumeClaim as the data-loading policy sees it. */
+export interface PersistentVolumeClaimInfo {
+  namespace: string;
+  name: string;
+  /** The `data.harbormaster.io/` annotations only. */
+  annotations: Readonly<Record<string, string>>;
+  /** `status` of its `DataLoaded` condition (`True`, `False`, `Unknown`), absent when it has none. */
+  dataLoaded?: string;
+}
+
 export interface ClusterInfo {
   name: string;
   annotations: Readonly<Record<string, string>>;
@@ -81,6 +91,7 @@ export interface ClusterView {
   getNamespace(name: string): NamespaceInfo | undefined;
   getServiceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
   getSecret(namespace: string, name: string): SecretInfo | undefined;
+  getPersistentVolumeClaim(namespace: string, name: string): PersistentVolumeClaimInfo | undefined;
   listServices(): readonly ServiceInfo[];
   listIngresses(): readonly IngressInfo[];
   listIngressClasses(): readonly IngressClassInfo[];

@@ -4,7 +4,7 @@
  * by test/unit/report.test.ts, which runs every policy over sample requests
  * with a view that records each read: a read not declared here fails it.
  */
-export type CachedKind = 'Namespace' | 'ServiceAccount' | 'Secret' | 'Service' | 'Ingress' | 'IngressClass' | 'Cluster';
+export type CachedKind = 'Namespace' | 'ServiceAccount' | 'Secret' | 'Service' | 'Ingress' | 'IngressClass' | 'Cluster' | 'PersistentVolumeClaim';
 
 /** By `<type>/<name>`; a policy missing here fails the test. */
 export const POLICY_READS: Readonly<Record<string, readonly CachedKind[]>> = {
@@ -17,6 +17,8 @@ export const POLICY_READS: Readonly<Record<string, readonly CachedKind[]>> = {
   'validate/loadbalancer': ['Service', 'Ingress'],
   'validate/ingress': ['Namespace', 'Secret', 'Service', 'Ingress'],
   'validate/addons': [],
+  'mutate/data-loading': ['PersistentVolumeClaim'],
+  'validate/data-loading': ['Secret'],
 };
 
 /** Why a kind is read, in a reviewer's words. */
@@ -28,4 +30,5 @@ export const READ_PURPOSE: Readonly<Record<CachedKind, string>> = {
   Ingress: 'who holds which host, VIP and catch-all',
   IngressClass: 'classes and the default one',
   Cluster: 'which addons are enabled',
+  PersistentVolumeClaim: 'data.harbormaster.io/ annotations and the DataLoaded condition',
 };

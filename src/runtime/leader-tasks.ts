@@ -1,6 +1,6 @@
 /**
  * What runs only on the replica holding the lease: the namespace reconciler,
- * the addon manager, the ingress conflict reporter and (in-cluster) the
+ * the addon manager, the ingress conflict reporter, the data-loading controller and (in-cluster) the
  * certificate manager. Started together on gaining the lease, stopped
  * together on losing it; a new lease gets fresh instances.
  */
@@ -14,6 +14,7 @@ import type { PolicyConfig } from '../config/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IngressConflictReporter } from '../ingress-conflicts/reporter.js';
+import { DataLoadingController } from '../data-loading/controller.js';
 import { NamespaceReconciler } from '../namespace-defaults/reconciler.js';
 import { PeriodicAudit } from '../audit/periodic.js';
 import { builtinPolicies } from '../policies/index.js';
@@ -37,6 +38,7 @@ export class LeaderTasks {
   addons: AddonManager | undefined;
   conflicts: IngressConflictReporter | undefined;
   certs: CertManager | undefined;
+  dataLoading: DataLoadingController | undefined;
   audit: PeriodicAudit | undefined;
 
   constructor(deps: LeaderTaskDeps) {
@@ -60,6 +62,8 @@ export class LeaderTasks {
       onWrite: () => writes('ingress-conflicts')('create', 'Event'),
     });
     this.conflicts.start();
+    this.dataLoading = new DataLoadingController({ kubeconfig, config: this.#d.config, view: this.#d.store, logger, onWrite: writes('data-loading') });
+    void this.dataLoading.start();
     if (this.#d.manageCerts) {
       this.certs = new CertManager({
         kubeconfig,
@@ -92,8 +96,10 @@ export class LeaderTasks {
     this.conflicts?.stop();
     this.certs?.stop();
     this.audit?.stop();
+    this.dataLoading?.stop();
     this.namespaces = this.addons = this.conflicts = this.certs = undefined;
     this.audit = undefined;
+    this.dataLoading = undefined;
   }
 
   /** After a policy reload: re-check every namespace against its profile. */

@@ -19,6 +19,7 @@ import { nodesCases } from './nodes.cases.js';
 import { modeCases } from './modes.cases.js';
 import { auditCases } from './audit.cases.js';
 import { parityCases } from './parity.cases.js';
+import { dataLoadingCases } from './data-loading.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -50,6 +51,8 @@ describe('e2e against a real control plane', () => {
   auditCases(get);
   // After every admission case that runs while the server is up: replays what was recorded.
   parityCases(get);
+  // After parity: its loader Pods are admitted for kube-system's job-controller, which a replay as the tenant is not.
+  dataLoadingCases(get);
   // Last: stops the webhook server.
   outageCases(get);
   // After the outage: it rewrites the webhooks' caBundle.

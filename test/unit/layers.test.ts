@@ -34,7 +34,7 @@ const LAYERS: ReadonlyArray<{ name: string; folders: readonly string[] }> = [
   // What the registry generates: webhook manifests, the security report, offline review.
   { name: 'registry outputs', folders: ['manifests', 'report', 'review'] },
   // Writers to the cluster: certificates, the addon pipeline, the other reconcilers with their features, the audit (PolicyReports).
-  { name: 'controllers', folders: ['certs', 'addons', 'namespace-defaults', 'ingress-conflicts', 'audit'] },
+  { name: 'controllers', folders: ['certs', 'addons', 'namespace-defaults', 'ingress-conflicts', 'audit', 'data-loading'] },
   // Wiring one process: serve and the leader's tasks.
   { name: 'runtime', folders: ['runtime'] },
   // The local control plane behind `harbormaster dev`.

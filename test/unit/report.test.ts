@@ -32,6 +32,7 @@ const READ_KIND: Record<string, CachedKind> = {
   listIngresses: 'Ingress',
   listIngressClasses: 'IngressClass',
   getCluster: 'Cluster',
+  getPersistentVolumeClaim: 'PersistentVolumeClaim',
 };
 
 /** A view that notes what is read; the ownership index counts as Services and Ingresses (it is made of both). */
@@ -65,6 +66,11 @@ const state: KubeObject[] = [
     metadata: { name: 'default', namespace: 'team-a', annotations: { 'credentials.harbormaster.io/secret': 'gcp' } },
   },
   { apiVersion: 'harbormaster.io/v1alpha1', kind: 'Cluster', metadata: { name: 'local', annotations: { 'addons.harbormaster.io/efk': 'enabled' } } },
+  {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'team-a', annotations: { 'data.harbormaster.io/source': 'gs://bucket/x' } },
+  },
 ];
 const samples: KubeObject[] = [
   ns,
@@ -73,6 +79,17 @@ const samples: KubeObject[] = [
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'team-a', annotations: { 'credentials.harbormaster.io/inject': 'gcp' } },
     spec: { serviceAccountName: 'default', containers: [{ name: 'app', image: 'x' }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'uses-data', namespace: 'team-a' },
+    spec: { containers: [{ name: 'app', image: 'x' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'team-a', annotations: { 'data.harbormaster.io/source': 'gs://bucket/x', 'data.harbormaster.io/credentials': 'gcp' } },
   },
   {
     apiVersion: 'v1',
