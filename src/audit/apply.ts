@@ -69,8 +69,13 @@ export async function applyReports(
       try {
         await rawRequest(kc, { method: 'POST', path: pathOf(report.kind, namespace), body: report });
       } catch (err) {
-        // A namespace being deleted refuses new objects; its report would go with it anyway.
-        if (err instanceof ApiError && (err.code === 403 || err.code === 404) && /terminat|not found/i.test(err.message)) continue;
+        // A namespace being deleted (403 "being terminated") or just gone (404 naming the namespace) refuses new
+        // objects; its report would go with it anyway. Any other 404 — the CRD not installed — is an error.
+        if (
+          err instanceof ApiError &&
+          ((err.code === 403 && /being terminated/.test(err.message)) || (err.code === 404 && /namespaces? ".*" not found/.test(err.message)))
+        )
+          continue;
         throw err;
       }
       outcome.created++;

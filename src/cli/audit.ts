@@ -1,7 +1,8 @@
 /**
  * `harbormaster audit`: judges what already runs in a cluster against the
  * policy in force (src/audit). Exit 0 nothing found, 1 findings, 2 usage or
- * input error; API errors are one line on stderr (exit 1 via main).
+ * input error, or the cluster could not be read (or, with --apply, written):
+ * one line on stderr.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { applyReports } from '../audit/apply.js';
@@ -10,6 +11,7 @@ import { auditJson, formatAuditText } from '../audit/format.js';
 import { buildReports } from '../audit/policyreport.js';
 import { allFindings, auditCluster } from '../audit/run.js';
 import { formatProblems, loadConfigFile } from '../config/load.js';
+import type { PolicyConfig } from '../config/types.js';
 import { DEFAULT_POLICY_FILE } from '../paths.js';
 import { builtinPolicies, builtinRuleIds } from '../policies/index.js';
 import type { CliIO } from './review.js';
@@ -46,7 +48,18 @@ export async function runAudit(options: AuditCliOptions, io: CliIO): Promise<num
     io.err(`audit: cannot read kubeconfig: ${(err as Error).message}\n`);
     return 2;
   }
-  const run = await auditCluster({ kubeconfig: kc, policies: builtinPolicies(), config: loaded.config });
+  // An audit that could not read the cluster (or write its reports) has judged nothing: exit 2, never the
+  // "findings" exit 1 a pipeline gate would read as a verdict.
+  try {
+    return await auditAndReport(kc, loaded.config, options, io);
+  } catch (err) {
+    io.err(`audit: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+async function auditAndReport(kc: KubeConfig, config: PolicyConfig, options: AuditCliOptions, io: CliIO): Promise<number> {
+  const run = await auditCluster({ kubeconfig: kc, policies: builtinPolicies(), config });
   const now = Date.now();
   const reports = options.output === 'policyreport' || options.apply ? buildReports(run.evaluations, now) : [];
   if (options.output === 'json') io.out(JSON.stringify(auditJson(run), null, 2) + '\n');

@@ -22,10 +22,40 @@ export interface RawResponse<T> {
   body: T;
 }
 
-export async function rawRequest<T = unknown>(
-  kc: KubeConfig,
-  options: { method: string; path: string; body?: unknown; contentType?: string; query?: Record<string, string> },
-): Promise<RawResponse<T>> {
+/** Tries of one request while the API server answers "not now" (429 or 5xx with Retry-After), as client-go does. */
+export const MAX_TRIES = 5;
+/** The longest Retry-After honoured per try: a server asking for more is treated as down. */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+type RequestOptions = { method: string; path: string; body?: unknown; contentType?: string; query?: Record<string, string> };
+
+/**
+ * One request; when the server says it did not process it and when to come
+ * back (429 Too Many Requests — a CRD's "storage is (re)initializing" is one
+ * — or a 5xx, with Retry-After in the header or the Status body's
+ * details.retryAfterSeconds), it is sent again, up to
+ * MAX_TRIES times. Without Retry-After an error is final: the caller's own
+ * requeue decides.
+ */
+export async function rawRequest<T = unknown>(kc: KubeConfig, options: RequestOptions): Promise<RawResponse<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await requestOnce<T>(kc, options);
+    if (outcome.ok) return outcome.response;
+    const wait = outcome.retryAfterMs;
+    if (wait === undefined || attempt >= MAX_TRIES) throw outcome.error;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** Retry-After in seconds (the API server's form), capped; undefined when absent or not a number. */
+export function retryAfterMs(status: number, header: string | string[] | undefined): number | undefined {
+  if (!(status === 429 || status >= 500) || typeof header !== 'string' || !/^\d{1,4}$/.test(header.trim())) return undefined;
+  return Math.min(Number(header.trim()) * 1000, MAX_RETRY_AFTER_MS);
+}
+
+type Outcome<T> = { ok: true; response: RawResponse<T> } | { ok: false; error: Error; retryAfterMs?: number };
+
+async function requestOnce<T>(kc: KubeConfig, options: RequestOptions): Promise<Outcome<T>> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(options.path, cluster.server);
@@ -51,9 +81,11 @@ export async function rawRequest<T = unknown>(
         const status = res.statusCode ?? 0;
         if (status >= 400) {
           const message = (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
-          reject(new ApiError(status, message));
+          const inBody = (body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details?.retryAfterSeconds;
+          const after = retryAfterMs(status, res.headers['retry-after'] ?? (typeof inBody === 'number' ? String(inBody) : undefined));
+          resolve({ ok: false, error: new ApiError(status, message), ...(after !== undefined ? { retryAfterMs: after } : {}) });
         } else {
-          resolve({ status, body: body as T });
+          resolve({ ok: true, response: { status, body: body as T } });
         }
       });
     });

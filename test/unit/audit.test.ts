@@ -1,5 +1,8 @@
 /** The audit's pure core: what it lists, how it judges, the reports it writes. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { auditedTargets, listTargets } from '../../src/audit/targets.js';
 import { auditObjects, allFindings, groupFindings } from '../../src/audit/run.js';
@@ -175,5 +178,23 @@ describe('the command line', () => {
     const bad = capture();
     assert.equal(await main(['node', 'harbormaster', 'audit', '--output', 'yaml'], bad), 2);
     assert.match(bad.errText, /--output must be text, json, policyreport/);
+  });
+  it('a cluster that cannot be read is exit 2 with the reason, never the "findings" exit 1', async () => {
+    // A port nothing listens on: the list fails at once (connection refused).
+    const dir = mkdtempSync(join(tmpdir(), 'hm-audit-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\n' +
+        'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    try {
+      const io = capture();
+      assert.equal(await main(['node', 'harbormaster', 'audit', '--kubeconfig', kubeconfig], io), 2);
+      assert.match(io.errText, /^audit: .*ECONNREFUSED/m);
+      assert.equal(io.outText, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
