@@ -20,6 +20,7 @@ import { modeCases } from './modes.cases.js';
 import { auditCases } from './audit.cases.js';
 import { parityCases } from './parity.cases.js';
 import { dataLoadingCases } from './data-loading.cases.js';
+import { rbacCases } from './rbac.cases.js';
 
 describe('e2e against a real control plane', () => {
   let e2e: E2E | undefined;
@@ -47,6 +48,7 @@ describe('e2e against a real control plane', () => {
   sidecarCases(get);
   clientAuthCases(get);
   tenancyCases(get);
+  rbacCases(get);
   nodesCases(get);
   auditCases(get);
   // After every admission case that runs while the server is up: replays what was recorded.
