@@ -209,7 +209,7 @@ describe('policies report', () => {
     assert.equal(secrets?.text, 'list and watch secrets (core)');
     assert.match(secrets?.why ?? '', /type field selector only/);
     const role = roles.find((r) => r.kind === 'Role');
-    assert.ok(role?.statements.some((s) => s.text === 'read by name, replace and patch secrets (core), only those named harbormaster-tls'));
+    assert.ok(role?.statements.some((s) => s.text === 'read by name and replace secrets (core), only those named harbormaster-tls'));
     assert.equal(role?.statements[0]?.where, 'in namespace harbormaster-system only');
     assert.ok(cluster.statements.some((s) => s.resources.includes('policyreports') && /audit/i.test(s.why)));
   });
