@@ -18,7 +18,9 @@
  * BENCH_QUICK=1: population 1/20, 4 s runs. BENCH_CLUSTER_SECONDS overrides
  * the run length; BENCH_CLUSTER_PARTS=creates or =memory runs one part;
  * BENCH_HEAPSNAPSHOT=1 adds a heap summary by constructor at scale (slow:
- * off by default). Writes bench/results/cluster.json.
+ * off by default); BENCH_MALLOC_COMPARE=1 adds a replica at scale without
+ * MALLOC_ARENA_MAX (the Deployment's env) for comparison. Writes
+ * bench/results/cluster.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +37,7 @@ import { admissionLatency, populate, type LatencyResult, type PopulateResult } f
 import { benchPolicyText, FULL_POPULATION, namespaceBody, PROFILE, type PodKind, type Population } from './lib/cluster-objects.js';
 import { heapSummary, type HeapSummary } from './lib/cluster-heap.js';
 import { cpuSeconds, pidsOf } from './lib/processes.js';
-import { ensureBuilt, metricValue, startServeChild, type ServeChild, type ServeChildOptions } from './lib/cluster-serve.js';
+import { ensureBuilt, MALLOC_ARENA_MAX, metricValue, startServeChild, type ServeChild, type ServeChildOptions } from './lib/cluster-serve.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? (QUICK ? 4 : 10));
@@ -43,6 +45,8 @@ const CLIENTS = 16;
 const ROUNDS = 2;
 const IN_FLIGHT = 64;
 const HEAP_SNAPSHOT = process.env.BENCH_HEAPSNAPSHOT === '1';
+/** BENCH_MALLOC_COMPARE=1: a second replica at scale with glibc's default arenas instead of MALLOC_ARENA_MAX. */
+const MALLOC_COMPARE = process.env.BENCH_MALLOC_COMPARE === '1';
 /** BENCH_CLUSTER_PARTS=creates or =memory runs one part (the idle figure is always measured). */
 const PARTS = new Set((process.env.BENCH_CLUSTER_PARTS ?? 'creates,memory').split(',').map((x) => x.trim()));
 const POPULATION: Population = QUICK
@@ -131,6 +135,7 @@ const serveOptions = (identity: string): ServeChildOptions => ({
   helm: bin.helm,
   logFile: join(work, `${identity}.log`),
   identity,
+  mallocArenaMax: MALLOC_ARENA_MAX,
   // No cost until signalled: BENCH_HEAPSNAPSHOT=1 takes one at scale.
   extraNodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${work}`],
 });
@@ -213,6 +218,8 @@ interface MemoryResult {
   afterMem: Measured;
   latency: LatencyResult[];
   heap?: HeapSummary & { seconds: number; afterGc: Measured };
+  /** The same at scale with glibc's default malloc arenas (BENCH_MALLOC_COMPARE=1). */
+  glibcDefaultArenas?: { syncedMem: Measured; settledMem: Measured; afterMem: Measured };
 }
 
 /** B: populate, then a fresh replica: time to sync, memory, admission latency with full caches (and a heap summary if asked). */
@@ -254,6 +261,26 @@ async function memory(): Promise<MemoryResult> {
     say(`  largest single nodes: ${heap.largest.map((n) => `${n.type} ${(n.bytes / MiB).toFixed(1)} MiB ${JSON.stringify(n.name.slice(0, 40))}`).join('; ')}`);
   }
   await full.stop();
+  let glibcDefaultArenas: MemoryResult['glibcDefaultArenas'];
+  if (MALLOC_COMPARE) {
+    const other = await startServeChild({ ...serveOptions('bench-replica-glibc-arenas'), mallocArenaMax: undefined });
+    children.push(other);
+    const atSync = await memoryOf(other);
+    await sleep(3000);
+    const settled = await memoryOf(other);
+    await admissionLatency({
+      port: other.port,
+      certDir: env.certDir,
+      webhookClientKubeconfig: join(cp.dir, 'pki', 'webhook-client.kubeconfig'),
+      n: QUICK ? 100 : 300,
+      warmup: 50,
+    });
+    glibcDefaultArenas = { syncedMem: atSync, settledMem: settled, afterMem: await memoryOf(other) };
+    await other.stop();
+    say(
+      `same at scale without MALLOC_ARENA_MAX (glibc's default arenas): RSS at sync / 3 s after / after the latency run ${atSync.rssMiB.toFixed(0)} / ${settled.rssMiB.toFixed(0)} / ${glibcDefaultArenas.afterMem.rssMiB.toFixed(0)} MiB; with MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX}: ${syncedMem.rssMiB.toFixed(0)} / ${settledMem.rssMiB.toFixed(0)} / ${afterMem.rssMiB.toFixed(0)} MiB`,
+    );
+  }
   return {
     populated,
     listeningMs: full.listeningMs,
@@ -264,6 +291,7 @@ async function memory(): Promise<MemoryResult> {
     afterMem,
     latency,
     ...(heap ? { heap } : {}),
+    ...(glibcDefaultArenas ? { glibcDefaultArenas } : {}),
   };
 }
 

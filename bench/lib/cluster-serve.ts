@@ -24,7 +24,15 @@ export interface ServeChildOptions {
   logFile: string;
   identity: string;
   extraNodeArgs?: string[];
+  /**
+   * MALLOC_ARENA_MAX of the replica, as manifests/deployment.yaml sets it ('2');
+   * undefined leaves glibc's default (8 arenas per core).
+   */
+  mallocArenaMax?: string;
 }
+
+/** The replica's glibc arena limit, as the Deployment sets it. */
+export const MALLOC_ARENA_MAX = '2';
 
 export interface ServeChild {
   pid: number;
@@ -99,7 +107,10 @@ export async function startServeChild(o: ServeChildOptions, timeoutMs = 180_000)
   const t0 = performance.now();
   // Logs straight to a file: a pipe to this (busy) process could hold up the replica's writes.
   const log = openSync(o.logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, POD_NAME: o.identity } });
+  const env: NodeJS.ProcessEnv = { ...process.env, POD_NAME: o.identity };
+  delete env.MALLOC_ARENA_MAX;
+  if (o.mallocArenaMax !== undefined) env.MALLOC_ARENA_MAX = o.mallocArenaMax;
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', log, log], env });
   closeSync(log);
   const killNow = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,8 +1,10 @@
 /**
  * Feeds the ClusterStore from the API server with list+watch informers. Each
- * object is slimmed on arrival; Secret data is scrubbed from the informer's
- * own cache too, so no secret material stays in memory. Each feed is a kit
- * `watch`, which restarts it with backoff when it stops on an error.
+ * object is slimmed on arrival and the full object dropped: the store's slim
+ * record is the only copy (so no Secret data stays in memory), and the feed
+ * itself keeps only keys and resourceVersions (`watchKeys`), enough to tell
+ * what a re-list no longer holds. Each feed restarts itself with backoff
+ * when it stops on an error.
  *
  * `ready` (what /readyz reports) is false until every feed has listed once,
  * and again while a feed has been disconnected (its watch stopped and has
@@ -11,8 +13,8 @@
  * could admit what the policies would refuse. The reconnect makes it true.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { watch, type WatchCache } from '../controller/watch.js';
-import { ApiError, rawList } from './raw.js';
+import { watchKeys, type WatchFeed } from '../controller/watch.js';
+import { ApiError } from './raw.js';
 import { CLUSTER_API, TLS_SECRET_TYPE } from '../kube/names.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Logger } from '../observability/log.js';
@@ -42,27 +44,6 @@ export const FEEDS: readonly Feed[] = [
   { kind: CLUSTER_API.kind, apiVersion: CLUSTER_API.apiVersion, path: CLUSTER_API.path, optional: true },
 ];
 
-function scrub(obj: KubernetesObject): KubernetesObject {
-  const o = obj as KubernetesObject & { data?: unknown; stringData?: unknown };
-  delete o.data;
-  delete o.stringData;
-  if (o.metadata?.managedFields) delete o.metadata.managedFields;
-  return o;
-}
-
-/**
- * After the store has taken its slim copy, the object the watch library keeps
- * in its own cache is cut down in place to what that cache needs (identity
- * and resourceVersion, to notice deletions on a re-list): at 100,000 cached
- * objects, full copies there cost more memory than everything else.
- */
-function keepIdentityOnly(obj: KubernetesObject): void {
-  const o = obj as unknown as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') delete o[k];
-  const m = (obj.metadata ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(m)) if (k !== 'name' && k !== 'namespace' && k !== 'uid' && k !== 'resourceVersion') delete m[k];
-}
-
 /** Default of InformerSetOptions.staleAfterMs. */
 export const STALE_AFTER_MS = 5000;
 
@@ -81,7 +62,7 @@ export interface InformerSetOptions {
 
 export class InformerSet {
   readonly #options: InformerSetOptions;
-  readonly #informers: WatchCache[] = [];
+  readonly #informers: WatchFeed[] = [];
   readonly #synced = new Set<number>();
   /** Feed index → when it lost its watch (cleared by the next successful list). */
   readonly #downSince = new Map<number, number>();
@@ -121,38 +102,26 @@ export class InformerSet {
   #startOne(feed: Feed, index: number): void {
     const { kubeconfig, store, logger } = this.#options;
     const notInstalled = (err: unknown): boolean => feed.optional === true && err instanceof ApiError && err.code === 404;
-    const list = async () => {
-      try {
-        const res = await rawList<KubernetesObject>(kubeconfig, feed.path, feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {}, scrub);
-        this.#synced.add(index);
-        this.#downSince.delete(index);
-        return res;
-      } catch (err) {
-        // An optional API that is not installed (404) holds nothing to wait for; keep retrying in the background.
-        if (notInstalled(err)) {
-          this.#synced.add(index);
-          this.#downSince.delete(index);
-        }
-        throw err;
-      }
+    const listed = (): void => {
+      this.#synced.add(index);
+      this.#downSince.delete(index);
     };
-    const upsert = (o: KubernetesObject): void => {
-      store.upsert(feed.kind, scrub(o) as KubeObject); // the store copies what policies read
-      keepIdentityOnly(o);
-    };
-    const informer = watch({
+    const upsert = (o: KubernetesObject): void => store.upsert(feed.kind, o as KubeObject); // the store copies what policies read
+    const informer = watchKeys({
       kubeconfig,
       path: feed.path,
       ...(feed.fieldSelector ? { fieldSelector: feed.fieldSelector } : {}),
-      list,
       on: { add: upsert, update: upsert, delete: (o) => store.remove(feed.kind, o as KubeObject) },
       logger,
       name: feed.kind,
       // An optional API that is not installed is expected, not worth a warning every 30 s.
       expected: notInstalled,
       ...(feed.optional ? {} : { backoff: FEED_BACKOFF }),
+      onListed: listed,
       onError: (err) => {
-        if (!notInstalled(err) && !this.#downSince.has(index)) this.#downSince.set(index, this.#now());
+        // An optional API that is not installed (404) holds nothing to wait for; keep retrying in the background.
+        if (notInstalled(err)) listed();
+        else if (!this.#downSince.has(index)) this.#downSince.set(index, this.#now());
       },
       onConnected: () => this.#downSince.delete(index),
     });

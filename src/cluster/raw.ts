@@ -144,18 +144,34 @@ export async function rawList<T>(
   selectors: { labelSelector?: string; fieldSelector?: string } = {},
   each?: (item: T) => T,
 ): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string }; items: T[] }> {
+  const items: T[] = [];
+  const resourceVersion = await rawListPages<T>(kc, path, selectors, (page) => {
+    for (const item of page) items.push(each ? each(item) : item);
+  });
+  return { metadata: resourceVersion !== undefined ? { resourceVersion } : {}, items };
+}
+
+/**
+ * The pages of a list handed over one at a time and not kept, so a caller
+ * that folds each page into its own records never holds the whole list.
+ * Resolves with the snapshot's resourceVersion.
+ */
+export async function rawListPages<T>(
+  kc: KubeConfig,
+  path: string,
+  selectors: { labelSelector?: string; fieldSelector?: string },
+  page: (items: T[]) => void,
+): Promise<string | undefined> {
   const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
   if (selectors.labelSelector) query.labelSelector = selectors.labelSelector;
   if (selectors.fieldSelector) query.fieldSelector = selectors.fieldSelector;
-  const items: T[] = [];
   let resourceVersion: string | undefined;
   for (;;) {
     const res = await rawRequest<{ metadata?: { resourceVersion?: string; continue?: string }; items?: T[] }>(kc, { method: 'GET', path, query });
-    for (const item of res.body.items ?? []) items.push(each ? each(item) : item);
+    page(res.body.items ?? []);
     resourceVersion = res.body.metadata?.resourceVersion ?? resourceVersion;
     const next = res.body.metadata?.continue;
-    if (!next) break;
+    if (!next) return resourceVersion;
     query.continue = next;
   }
-  return { metadata: resourceVersion !== undefined ? { resourceVersion } : {}, items };
 }

@@ -74,6 +74,9 @@ class KindMap<T> {
   }
 }
 
+/** Distinct values #intern keeps at most (types and classes are few; a flood of made-up ones is not kept). */
+const MAX_INTERNED = 256;
+
 export type StoreListener = (kind: TrackedKind) => void;
 
 export class ClusterStore implements ClusterView {
@@ -120,10 +123,29 @@ export class ClusterStore implements ClusterView {
     }
   }
 
+  /** Short values many records repeat (a Secret's or Service's type, an Ingress class), one string each. */
+  readonly #strings = new Map<string, string>();
+
+  /**
+   * One string for a value many records share. JSON.parse shares only
+   * strings of up to 10 characters; a longer copy costs ~32 bytes a record.
+   * Bounded: past MAX_INTERNED distinct values nothing more is kept.
+   */
+  #intern(s: string): string {
+    const hit = this.#strings.get(s);
+    if (hit !== undefined) return hit;
+    if (this.#strings.size < MAX_INTERNED && s.length <= 64) this.#strings.set(s, s);
+    return s;
+  }
+
   /** Adds or replaces an object (slimmed on the way in). */
   upsert(kind: TrackedKind, obj: KubeObject): void {
-    const slim = TRACKED_KINDS[kind](obj) as { name: string; namespace?: string };
+    const slim = TRACKED_KINDS[kind](obj) as { name: string; namespace?: string; type?: string; className?: string };
     if (!slim.name) return;
+    // Namespaced records share the namespace string of the Namespace's own record: no table to clean up.
+    if (slim.namespace) slim.namespace = this.namespaces.get(slim.namespace)?.name ?? slim.namespace;
+    if (typeof slim.type === 'string') slim.type = this.#intern(slim.type);
+    if (typeof slim.className === 'string') slim.className = this.#intern(slim.className);
     this.#map(kind).set(key(slim.namespace, slim.name), slim);
     if (kind === 'Service') this.ownership.setService(slim as ServiceInfo);
     else if (kind === 'Ingress') this.ownership.setIngress(slim as IngressInfo);
