@@ -20,14 +20,26 @@ async function findings(e: E2E, mode: string): Promise<number> {
   return m.values.filter((v) => v.labels.rule === RULE && v.labels.mode === mode).reduce((n, v) => n + v.value, 0);
 }
 
-/** Writes the policy with `block` in place of the empty modes/exemptions and waits until the server runs it. */
+async function reloads(e: E2E): Promise<number> {
+  const m = await e.env.server.metrics.configReloads.get();
+  return m.values.filter((v) => v.labels.result === 'success').reduce((n, v) => n + v.value, 0);
+}
+
+/**
+ * Writes the policy with `block` in place of the empty modes/exemptions and
+ * waits until the server runs it: a successful reload after the write, then
+ * `loadedWhen`. The reload count comes first because a probe alone can pass
+ * on the policy before (an `off` rule allows what an exemption allows).
+ */
 async function withPolicy(e: E2E, original: string, replace: Record<string, string>, loadedWhen: () => Promise<boolean>): Promise<void> {
   let text = original;
   for (const [from, to] of Object.entries(replace)) {
     assert.ok(text.includes(from), `policy file has ${from}`);
     text = text.replace(from, to);
   }
+  const before = await reloads(e);
   writeFileSync(e.policyFile, text);
+  await waitFor('the server reloads the edited policy', async () => (await reloads(e)) > before || undefined, 10_000);
   await waitFor('the server runs the edited policy', async () => (await loadedWhen()) || undefined, 10_000);
 }
 
@@ -93,8 +105,7 @@ export function modeCases(get: () => E2E): void {
         const expired = await e.env.server.metrics.exemptionsExpired.get();
         assert.equal(expired.values[0]?.value, 1);
       } finally {
-        writeFileSync(e.policyFile, original);
-        await waitFor('the original policy is back', async () => (await apply('legacy')).code !== 0 && (await apply('lb')).code !== 0, 10_000);
+        await withPolicy(e, original, {}, async () => (await apply('legacy')).code !== 0 && (await apply('lb')).code !== 0);
       }
     });
   });
