@@ -42,6 +42,8 @@ export function stateObjects(): KubeObject[] {
     { apiVersion: 'v1', kind: 'Secret', type: 'gcp-credential', metadata: { name: 'gcp', namespace: NAMESPACE } },
     { apiVersion: 'v1', kind: 'Secret', type: 'aws-credential', metadata: { name: 'aws', namespace: NAMESPACE } },
     { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls', namespace: NAMESPACE } },
+    // A claim whose data is still loading: a Pod that mounts it waits behind the scheduling gate.
+    { ...datasetClaim(), status: { conditions: [{ type: 'DataLoaded', status: 'False', reason: 'Loading' }] } },
     ...Array.from({ length: 200 }, (_, i) => ({
       apiVersion: 'v1',
       kind: 'Service',
@@ -76,6 +78,29 @@ export function threeContainerPod(name: string, asks: boolean): KubeObject {
     ['app', 'proxy', 'log'].map((c) => ({ name: c, image: 'registry.example.com/shop/' + c + ':1.4.2' })),
     asks ? { annotations: { 'credentials.harbormaster.io/inject': 'gcp,aws', 'sidecars.harbormaster.io/inject': 'fluent-bit,datadog' } } : {},
   );
+}
+
+/** A PVC loaded from S3 with the namespace's AWS credential Secret (data-loading). */
+export function datasetClaim(): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: 'dataset',
+      namespace: NAMESPACE,
+      annotations: { 'data.harbormaster.io/source': 's3://training-data/imagenet/2026', 'data.harbormaster.io/credentials': 'aws' },
+    },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+  };
+}
+
+/** A 3-container Pod mounting the loading claim: data-loading gates it. */
+export function datasetPod(): KubeObject {
+  const pod = threeContainerPod('trainer', false);
+  const spec = pod.spec as { containers: Array<Record<string, unknown>>; volumes?: unknown[] };
+  spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'dataset' } }];
+  spec.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+  return pod;
 }
 
 export function lbService(): KubeObject {
@@ -207,6 +232,8 @@ export function traffic(): Traffic {
   add(make('/mutate/cloud-credentials', '3-container Pod, GCP + AWS injected', admissionRequest(credPod, { namespace: NAMESPACE })));
   add(make('/mutate/addon-sidecars', '3-container Pod, fluent-bit + datadog injected', admissionRequest(credPod, { namespace: NAMESPACE })));
   add(make('/validate/cloud-credentials', 'gcp-credential Secret (RSA key parsed)', admissionRequest(gcpSecret('key', gcpKey()), { namespace: NAMESPACE })));
+  add(make('/mutate/data-loading', '3-container Pod mounting a claim still loading (gated)', admissionRequest(datasetPod(), { namespace: NAMESPACE })));
+  add(make('/validate/data-loading', 'PVC CREATE, S3 source with credentials', admissionRequest(datasetClaim(), { namespace: NAMESPACE })));
   add(make('/validate/loadbalancer', 'LB Service, 5 annotations, 200 Services cached', admissionRequest(lbService(), { namespace: NAMESPACE })));
   add(make('/validate/ingress', 'Ingress, TLS, 2 paths, 3 annotations, 200 Ingresses cached', admissionRequest(ingress(), { namespace: NAMESPACE })));
   const nsBefore: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b', annotations: { 'harbormaster.io/quota-profile': 'small' } } };
@@ -228,7 +255,7 @@ export function traffic(): Traffic {
   const missing = endpoints(policies).filter((p) => !perEndpoint.has(p));
   if (missing.length > 0) throw new Error(`no representative request for ${missing.join(', ')}: add one in bench/lib/requests.ts`);
 
-  // The mix, per 30 webhook calls: 6 Pod creates of 4 calls each (4 plain Pods, 2 that ask for
+  // The mix, per 36 webhook calls: 6 Pod creates of 5 calls each (4 plain Pods, 2 that ask for
   // credentials and sidecars), 3 LoadBalancer Services, 2 Ingresses, 1 credential Secret.
   const plain = podChain(threeContainerPod('web', false), 'plain 3-container Pod', mutatingPod);
   const asking = podChain(threeContainerPod('worker', true), '3-container Pod asking for credentials + sidecars', mutatingPod);
@@ -237,8 +264,8 @@ export function traffic(): Traffic {
   const sec = perEndpoint.get('/validate/cloud-credentials')!;
   const mix = [...plain, svc, ...asking, ing, ...plain, svc, ...plain, sec, ...asking, ing, ...plain, svc];
   const mixWeights = [
-    { what: 'plain Pod CREATE ×4 (3 mutating + validate/resource-defaults)', requests: 16 },
-    { what: 'Pod CREATE asking for credentials + sidecars ×2 (same 4 endpoints)', requests: 8 },
+    { what: `plain Pod CREATE ×4 (${mutatingPod.length} mutating + validate/resource-defaults)`, requests: 4 * plain.length },
+    { what: `Pod CREATE asking for credentials + sidecars ×2 (same ${plain.length} endpoints)`, requests: 2 * asking.length },
     { what: 'LoadBalancer Service (validate/loadbalancer)', requests: 3 },
     { what: 'Ingress (validate/ingress)', requests: 2 },
     { what: 'gcp-credential Secret (validate/cloud-credentials)', requests: 1 },
