@@ -129,8 +129,15 @@ function send(res: ServerResponse, a: Answer, close = false): void {
   res.end(text);
 }
 
-/** The exact admission paths: anything else (other spellings, other methods) goes through express. */
-const ADMISSION_PATH = /^\/(mutate|validate)\/([a-z0-9-]+)$/;
+/**
+ * The exact admission paths, with or without a query: the API server calls
+ * `<path>?timeout=10s` (client-go adds the webhook's timeoutSeconds, as in
+ * its "failed calling webhook … /validate/x?timeout=10s" errors), which must
+ * take this path too; the express route below answers such a request the
+ * same way. Anything else (other spellings, other methods) goes through
+ * express.
+ */
+export const ADMISSION_PATH = /^\/(mutate|validate)\/([a-z0-9-]+)(?:\?[^#]*)?$/;
 
 /**
  * The hot path without express: every AdmissionReview the API server sends
