@@ -17,7 +17,7 @@ import { judgeCaller, requireClientCertificate } from './client-auth.js';
 import { evaluate } from './engine.js';
 import type { PolicyRegistry } from './registry.js';
 import { jsonDeeperThan } from './json-depth.js';
-import { decodeReview, MAX_DEPTH, toResponse, toReview } from './review.js';
+import { decodeReview, encodeReview, MAX_DEPTH, toResponse } from './review.js';
 
 /** SPEC 2: bodies over 3.5 MiB are refused with 413. */
 export const MAX_BODY_BYTES = Math.floor(3.5 * 1024 * 1024);
@@ -45,13 +45,13 @@ function fail(res: Response, status: number, reason: string): void {
   res.status(status).json({ error: reason });
 }
 
-/** What one admission call answers: an HTTP status and a JSON body. */
+/** What one admission call answers: an HTTP status and a JSON body, encoded once. */
 interface Answer {
   status: number;
-  body: unknown;
+  body: Buffer;
 }
 
-const error = (status: number, reason: string): Answer => ({ status, body: { error: reason } });
+const error = (status: number, reason: string): Answer => ({ status, body: Buffer.from(JSON.stringify({ error: reason })) });
 
 /** The admission work proper, shared by the direct path and the express route: decode, evaluate, encode, observe. */
 function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: Buffer): Answer {
@@ -78,14 +78,14 @@ function answer(deps: AdmissionAppDeps, type: string, policyName: string, raw: B
     deps.logger.error({ uid: request.uid, webhook, err: (err as Error).message }, 'policy failed');
     return error(500, 'internal error evaluating the policy');
   }
-  const review = toReview(toResponse(request.uid, decision));
-  if (deps.onAnswer && review.response) deps.onAnswer({ webhook, request, response: review.response, config, at });
+  const body = encodeReview(request.uid, decision);
+  if (deps.onAnswer) deps.onAnswer({ webhook, request, response: toResponse(request.uid, decision), config, at });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics?.duration.observe({ webhook }, seconds);
   deps.metrics?.requests.inc({ webhook, operation: request.operation, allowed: String(decision.allowed) });
   if (deps.metrics) countFindings(deps.metrics, decision);
   if (!decision.allowed) logDenial(deps.logger, webhook, request, decision.denials);
-  return { status: 200, body: review };
+  return { status: 200, body };
 }
 
 /** One count per rule and mode per request (not per message: a rule's 3,000 findings on one object are one). */
@@ -118,15 +118,16 @@ function logDenial(logger: Logger, webhook: string, request: AdmissionRequest, d
   );
 }
 
-/** Writes an answer as express's res.json would (same headers), without express. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Writes an answer as express's res.json would (same headers), without express: one write, with its length. */
 function send(res: ServerResponse, a: Answer, close = false): void {
-  const text = JSON.stringify(a.body);
   res.writeHead(a.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-type': JSON_TYPE,
+    'content-length': a.body.length,
     ...(close ? { connection: 'close' } : {}),
   });
-  res.end(text);
+  res.end(a.body);
 }
 
 /**
@@ -195,7 +196,7 @@ export function createAdmissionApp(deps: AdmissionAppDeps): RequestListener {
   app.post('/:type/:policy', ...callers, body, (req: Request, res: Response) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const a = answer(deps, String(req.params.type), String(req.params.policy), raw);
-    res.status(a.status).json(a.body);
+    res.status(a.status).type(JSON_TYPE).send(a.body);
   });
 
   app.use((_req, res) => {
