@@ -36,16 +36,9 @@ if have_all; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  for g in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-    [ -x "$g" ] && export PATH="$(dirname "$g"):$PATH" && break
-  done
-fi
-if ! command -v go >/dev/null 2>&1; then
-  say "Go is required to build kube-apiserver, etcd and helm from source."
-  say "Install Go 1.25 or newer, on the PATH or at /usr/local/go (Debian's golang-go is too old for kubernetes v1.37), and run again."
-  exit 3
-fi
+# shellcheck source=lib/go.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go.sh"
+need_go "Go is required to build kube-apiserver, etcd and helm from source. Install Go 1.25 or newer, on the PATH or at /usr/local/go (Debian's golang-go is too old for kubernetes v1.37), and run again."
 
 mkdir -p "$OUT/bin"
 WORK="$OUT/src"

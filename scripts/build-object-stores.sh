@@ -23,15 +23,9 @@ if [ -x "$OUT/hm-s3" ] && [ -x "$OUT/hm-gcs" ]; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  for g in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-    [ -x "$g" ] && export PATH="$(dirname "$g"):$PATH" && break
-  done
-fi
-if ! command -v go >/dev/null 2>&1; then
-  say "Go 1.26 or newer is required to build the object-store test servers (on the PATH or at /usr/local/go)."
-  exit 3
-fi
+# shellcheck source=lib/go.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/go.sh"
+need_go "Go 1.26 or newer is required to build the object-store test servers (on the PATH or at /usr/local/go)."
 
 mkdir -p "$OUT"
 export CGO_ENABLED=0 GOFLAGS=-mod=readonly
