@@ -24,6 +24,24 @@ describe('cloud-credentials: gcp-credential Secrets', () => {
   it('accepts a real service account key', () => {
     assert.deepEqual(validate(gcpSecret('gcp', gcpKey({}, pem))).denials, []);
   });
+  it('an UPDATE that swaps in a key that does not parse is refused like a CREATE, each time (the parse memo keeps "no" too)', () => {
+    const good = gcpSecret('gcp', gcpKey({}, pem));
+    const bad = gcpSecret('gcp', gcpKey({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, pem));
+    const update = () =>
+      evaluate({
+        policy: cloudCredentialsValidate,
+        request: admissionRequest(bad, { namespace: 'ml', operation: 'UPDATE', oldObject: good }),
+        cluster: storeFromObjects([]),
+        config,
+      });
+    assert.deepEqual(validate(good).denials, []);
+    for (let i = 0; i < 2; i++) {
+      const d = update();
+      assert.equal(d.allowed, false);
+      assert.match(d.denials.map((x) => x.message).join('\n'), /private_key does not parse as a PEM private key/);
+    }
+    assert.deepEqual(validate(good).denials, [], 'the good key is still good');
+  });
   it('accepts an external_account with a file or URL source', () => {
     const ext = {
       type: 'external_account',
